@@ -1,0 +1,1 @@
+"""People: users, memberships of Orders with a role, role permissions, login security."""

@@ -1,0 +1,1 @@
+"""JSON API: bearer tokens and the OpenAPI description."""

@@ -1,0 +1,135 @@
+"""Database: declarative base, per-request sessions joined to the transaction, tenant scoping."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import zope.sqlalchemy
+from sqlalchemy import ForeignKey, Integer, Numeric, engine_from_config, event
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+    with_loader_criteria,
+)
+from sqlalchemy.types import TypeDecorator
+
+from shared_registry.db import NAMING_CONVENTION, TenantOwned as RegistryTenantOwned, UtcDateTime, utcnow
+from sqlalchemy import MetaData
+
+__all__ = ["Base", "TenantOwned", "TenantOptional", "UtcDateTime", "utcnow", "Money", "TenantViolation"]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Money(TypeDecorator):
+    """Euro amounts: Decimal in Python, NUMERIC(14,2) in the database, never float."""
+
+    impl = Numeric(14, 2)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+class TenantOwned:
+    """Rows that belong to one Order (tenant): scoped automatically on every ORM query."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(Integer, ForeignKey("tenants.id"), nullable=False, index=True)
+
+
+class TenantOptional:
+    """Rows of an Order or of the platform (empty tenant): audit entries, outbox messages.
+
+    Inside an Order only its own rows are seen; platform pages, bound to no Order, see all."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int | None]:
+        return mapped_column(Integer, ForeignKey("tenants.id"), nullable=True, index=True)
+
+
+SCOPED_MIXINS = (TenantOwned, RegistryTenantOwned, TenantOptional)
+
+
+class TenantViolation(RuntimeError):
+    """A row of another Order was about to be written in a tenant-bound session."""
+
+
+def _scope_queries(execute_state):
+    tenant_id = execute_state.session.info.get("tenant_id")
+    if tenant_id is None or execute_state.execution_options.get("all_tenants"):
+        return
+    if not (execute_state.is_select or execute_state.is_update or execute_state.is_delete):
+        return
+    execute_state.statement = execute_state.statement.options(
+        *(
+            with_loader_criteria(mixin, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+            for mixin in SCOPED_MIXINS
+        )
+    )
+
+
+def _stamp_and_guard(session, flush_context, instances):
+    tenant_id = session.info.get("tenant_id")
+    if tenant_id is None:
+        return
+    for obj in session.new:
+        if isinstance(obj, SCOPED_MIXINS) and obj.tenant_id is None:
+            obj.tenant_id = tenant_id
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, SCOPED_MIXINS) and obj.tenant_id != tenant_id:
+            raise TenantViolation(f"{type(obj).__name__} of tenant {obj.tenant_id} in session of {tenant_id}")
+
+
+def make_engine(settings):
+    engine = engine_from_config(settings, prefix="sqlalchemy.", future=True)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+    return engine
+
+
+def make_session_factory(engine) -> sessionmaker:
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    event.listen(factory, "do_orm_execute", _scope_queries)
+    event.listen(factory, "before_flush", _stamp_and_guard)
+    return factory
+
+
+def transactional_session(factory, transaction_manager, tenant_id=None) -> Session:
+    """A session joined to a zope transaction manager (the request's, or a task's own)."""
+    session = factory(info={"tenant_id": tenant_id})
+    zope.sqlalchemy.register(session, transaction_manager=transaction_manager)
+    return session
+
+
+def bind_tenant(session: Session, tenant_id: int | None) -> None:
+    session.info["tenant_id"] = tenant_id
+
+
+def includeme(config):
+    settings = config.get_settings()
+    engine = make_engine(settings)
+    factory = make_session_factory(engine)
+    config.registry["db.engine"] = engine
+    config.registry["db.session_factory"] = factory
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+
+    def dbsession(request):
+        session = transactional_session(factory, request.tm)
+        session.info["request"] = request
+        return session
+
+    config.add_request_method(dbsession, reify=True)

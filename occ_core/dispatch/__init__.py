@@ -1,0 +1,1 @@
+"""Dispatch: the outbox of messages to send, the channels that send them, and their receipts."""

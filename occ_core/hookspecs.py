@@ -1,0 +1,131 @@
+"""The public contract between the core and the modules (pluggy project ``occ``).
+
+Startup hooks are called once per process through ``registry.occ_plugins.hook`` for every installed
+distribution. Per-request and per-task hooks are called through the tenant relay
+(``request.hooks`` or ``occ_core.plugins.tenant_hooks``), which leaves out the modules the tenant has
+not activated: a module that is not active for an Order is never called for it.
+"""
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("occ")
+hookimpl = pluggy.HookimplMarker("occ")
+
+
+# --- bootstrap (global, once per process) -------------------------------------------------------
+
+@hookspec(historic=True)
+def occ_addhooks(pluginmanager):
+    """Add hookspecs of a module's own (``pluginmanager.add_hookspecs(module)``). Global."""
+
+
+@hookspec
+def occ_settings_defaults():
+    """Return a dict of default settings for the module's ``<name>.*`` keys. Global."""
+
+
+@hookspec
+def occ_pyramid_configure(config):
+    """Configure Pyramid: routes, views, static views, request methods. Global, at startup.
+
+    Route names of an optional module must start with ``<module>.`` so that the core answers 404
+    for Orders where the module is not active."""
+
+
+@hookspec
+def occ_migrations():
+    """Return a ``MigrationStream`` (or a list) describing the distribution's alembic stream. Global."""
+
+
+@hookspec
+def occ_celery_configure(celery_app):
+    """Adjust the Celery application (queues, routes, imports of task modules). Global."""
+
+
+@hookspec
+def occ_periodic_tasks():
+    """Return ``PeriodicTask`` entries for celery beat. Global; the task fans out per tenant itself."""
+
+
+@hookspec
+def occ_cli_commands(cli):
+    """Add click commands or groups to the ``occ`` command group. Global."""
+
+
+@hookspec
+def occ_permissions():
+    """Return ``PermissionSpec`` entries: permission name, label, group and default roles. Global."""
+
+
+@hookspec
+def occ_dispatch_channels():
+    """Return ``ChannelSpec`` entries (name, label, capabilities, sender factory). Global.
+
+    Whether a channel may be used for a tenant is decided per request through the relay."""
+
+
+@hookspec
+def occ_openapi_paths():
+    """Return a dict of OpenAPI path items served under ``/{tenant}/api/v1``. Global."""
+
+
+@hookspec
+def occ_demo_data(dbsession, tenant):
+    """Add the module's demo data to the demo Order. Global (called by ``occ demo``)."""
+
+
+# --- tenant lifecycle (per tenant, through the relay unless stated) ------------------------------
+
+@hookspec
+def occ_tenant_created(tenant, dbsession):
+    """A new Order was created (all installed modules are called). Return nothing."""
+
+
+@hookspec(firstresult=True)
+def occ_module_available(tenant, module, dbsession):
+    """Return False to veto the activation of ``module`` for ``tenant``; None to abstain."""
+
+
+@hookspec
+def occ_module_enabled(tenant, module, dbsession):
+    """``module`` was enabled for ``tenant``: provision defaults. Called on every installed module."""
+
+
+@hookspec
+def occ_module_disabled(tenant, module, dbsession):
+    """``module`` was disabled for ``tenant``: data is kept, so enabling it again loses nothing."""
+
+
+# --- user interface (per request, through the relay) ---------------------------------------------
+
+@hookspec
+def occ_navigation_items(request):
+    """Return ``NavItem`` entries for the Order's menu; check ``request.has_permission`` yourself."""
+
+
+@hookspec
+def occ_dashboard_widgets(request):
+    """Return ``Widget`` entries for the Order's dashboard (title, body HTML, order)."""
+
+
+@hookspec
+def occ_template_slot(slot, request):
+    """Return HTML (markupsafe.Markup) to insert in the named layout slot, or None."""
+
+
+@hookspec
+def occ_registrant_menu(request, registrant):
+    """Return ``NavItem`` entries shown on a registrant's page (links into modules)."""
+
+
+# --- dispatch and domain events (per tenant, through the relay) ----------------------------------
+
+@hookspec
+def occ_dispatch_status_changed(delivery, old, new):
+    """A delivery of the outbox changed status (queued, sending, sent, delivered, failed)."""
+
+
+@hookspec
+def occ_domain_event(event):
+    """A domain event, called after the transaction that produced it committed."""

@@ -1,0 +1,5 @@
+"""Every core model, imported so that the metadata knows all core tables."""
+from occ_core.accounts.models import LoginAttempt, Membership, Role, RoleGrant, UsedLinkToken, User  # noqa: F401
+from occ_core.audit.models import AuditEntry  # noqa: F401
+from occ_core.dispatch.models import Delivery, DeliveryEvent, OutboxMessage  # noqa: F401
+from occ_core.tenants.models import Contract, Tenant, TenantModule  # noqa: F401

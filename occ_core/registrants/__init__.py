@@ -1,0 +1,1 @@
+"""Registrant registry screens and API (the data lives in shared_registry)."""

@@ -1,0 +1,124 @@
+"""Security policy: session login for people, JWT bearer tokens for the JSON API.
+
+Permissions are strings ``scope:resource:action``. ``platform:*`` belongs to the platform operator;
+``authenticated`` to anybody logged in; every other permission is looked up in the role the user
+holds in the Order of the request."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import jwt
+from pyramid.security import Allowed, Denied
+from pyramid.authentication import SessionAuthenticationHelper
+from pyramid.session import JSONSerializer, SignedCookieSessionFactory
+
+from occ_core.accounts import roles
+from occ_core.accounts.models import User
+from occ_core.settings import as_bool
+
+API_MARKER = "/api/v1/"
+AUTHENTICATED = "authenticated"
+API_AUDIENCE = "occ-api"
+
+
+def is_api_request(request) -> bool:
+    return API_MARKER in request.path
+
+
+def make_api_token(secret: str, user: User, tenant_slug: str | None, minutes: int) -> str:
+    now = datetime.now(timezone.utc)
+    payload = {"sub": str(user.id), "aud": API_AUDIENCE, "iat": now, "exp": now + timedelta(minutes=minutes)}
+    if tenant_slug:
+        payload["tenant"] = tenant_slug
+    return jwt.encode(payload, secret, algorithm="HS256")
+
+
+def _bearer_user_id(request):
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    try:
+        payload = jwt.decode(header[7:].strip(), request.registry.settings["occ.secret"],
+                             algorithms=["HS256"], audience=API_AUDIENCE)
+    except jwt.InvalidTokenError:
+        return None
+    tenant = getattr(request, "tenant", None)
+    if payload.get("tenant") and (tenant is None or tenant.slug != payload["tenant"]):
+        return None
+    return int(payload["sub"])
+
+
+class OccSecurityPolicy:
+    def __init__(self):
+        self.helper = SessionAuthenticationHelper()
+
+    def _user_id(self, request):
+        if is_api_request(request):
+            # The API never honours the session cookie, so it needs no CSRF token.
+            return _bearer_user_id(request)
+        return self.helper.authenticated_userid(request)
+
+    def identity(self, request):
+        user_id = self._user_id(request)
+        if user_id is None:
+            return None
+        user = request.dbsession.get(User, user_id)
+        if user is None or not user.active:
+            return None
+        return user
+
+    def authenticated_userid(self, request):
+        user = request.identity
+        return None if user is None else user.id
+
+    def permits(self, request, context, permission):
+        user = request.identity
+        if user is None:
+            return Denied("not logged in")
+        if permission == AUTHENTICATED:
+            return Allowed("logged in")
+        if permission.startswith("platform:"):
+            return Allowed("operator") if user.is_operator else Denied("operator only")
+        if permission in request.effective_permissions:
+            return Allowed(permission)
+        return Denied(permission)
+
+    def remember(self, request, userid, **kw):
+        return self.helper.remember(request, userid, **kw)
+
+    def forget(self, request, **kw):
+        return self.helper.forget(request, **kw)
+
+
+def membership(request):
+    tenant = request.tenant
+    user = request.identity
+    if tenant is None or user is None:
+        return None
+    return roles.membership_of(request.dbsession, tenant, user.id)
+
+
+def effective_permissions(request) -> frozenset:
+    found = request.membership
+    if found is None:
+        return frozenset()
+    return frozenset(roles.role_permissions(request.dbsession, request.occ_plugins, found.role,
+                                            request.active_modules))
+
+
+def includeme(config):
+    settings = config.get_settings()
+    config.set_session_factory(SignedCookieSessionFactory(
+        settings["occ.secret"],
+        cookie_name="occ_session",
+        secure=as_bool(settings["occ.secure_cookies"]),
+        httponly=True,
+        samesite="Lax",
+        timeout=int(settings["occ.session_max_age"]),
+        reissue_time=600,
+        serializer=JSONSerializer(),
+    ))
+    config.set_default_csrf_options(require_csrf=True)
+    config.set_security_policy(OccSecurityPolicy())
+    config.add_request_method(membership, reify=True)
+    config.add_request_method(effective_permissions, reify=True)

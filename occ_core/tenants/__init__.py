@@ -1,0 +1,1 @@
+"""Orders (tenants), contracts with the platform, and the modules each Order has enabled."""

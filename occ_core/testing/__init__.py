@@ -1,0 +1,1 @@
+"""Test support shared by the core's and the modules' test suites (pytest plugin and factories)."""

@@ -1,0 +1,45 @@
+"""Building blocks for tests: Orders with modules, users with roles, logging in through the form."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from occ_core.accounts.roles import add_membership
+from occ_core.accounts.services import create_user
+from occ_core.db import bind_tenant
+from occ_core.tenants import services as tenants
+
+PASSWORD = "password-di-prova-1"
+
+
+def make_tenant(db, pm, slug, name=None, modules=()):
+    tenant = tenants.create_tenant(db, pm, slug, name or f"Ordine {slug}")
+    for module in modules:
+        tenants.add_contract(db, pm, tenant, module, date(2020, 1, 1), None)
+        bind_tenant(db, tenant.id)
+        tenants.set_module_enabled(db, pm, tenant, module, True)
+        bind_tenant(db, None)
+    return tenant
+
+
+def make_user(db, email, tenant=None, role=None, password=PASSWORD, operator=False, full_name=None):
+    user = create_user(db, email, full_name or email.split("@")[0].title(), password, is_operator=operator,
+                       verified=True)
+    if tenant is not None:
+        bind_tenant(db, tenant.id)
+        add_membership(db, tenant, user, role or "segreteria")
+        bind_tenant(db, None)
+    return user
+
+
+def login(testapp, email, password=PASSWORD, status=302):
+    form = testapp.get("/login").forms[0]
+    form["email"] = email
+    form["password"] = password
+    return form.submit(status=status)
+
+
+def csrf_token(testapp) -> str:
+    """The session's CSRF token, as every page carries it."""
+    page = testapp.get("/login") if not testapp.cookies else testapp.get("/account")
+    return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)

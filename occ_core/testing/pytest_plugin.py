@@ -1,0 +1,149 @@
+"""Fixtures: a migrated database (PostgreSQL when OCC_TEST_DATABASE_URL is set), the WSGI app, a
+browser-like client, a real SMTP server (aiosmtpd) and a real Celery worker on Redis."""
+from __future__ import annotations
+
+import os
+import socket
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import transaction
+from sqlalchemy import inspect, text
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("var")
+    return {
+        "sqlalchemy.url": os.environ.get("OCC_TEST_DATABASE_URL") or f"sqlite:///{var_dir}/test.sqlite",
+        "occ.var_dir": str(var_dir),
+        "occ.secret": "secret-for-tests-only-0123456789abcdef",
+        "occ.vendor_dir": str(REPOSITORY / "node_modules"),
+        "celery.task_always_eager": "true",
+        "celery.broker_url": "memory://",
+        "mail.smtp_host": "",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    from occ_core import migrate
+    from occ_core.config import make_configurator
+    from occ_core.background import configure_celery
+
+    from occ_core.testing import sample_module
+
+    configurator = make_configurator(settings, extra_plugins=[("prova", sample_module)])
+    engine = configurator.registry["db.engine"]
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    migrate.upgrade(engine, configurator.registry.occ_plugins)
+    wsgi = configurator.make_wsgi_app()
+    configure_celery(configurator.registry)
+    return wsgi
+
+
+@pytest.fixture(scope="session")
+def registry(app):
+    return app.registry
+
+
+@pytest.fixture(scope="session")
+def pm(registry):
+    return registry.occ_plugins
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Empty every table after each test that used the app (migrations stay)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    engine = request.getfixturevalue("registry")["db.engine"]
+    tables = [t for t in inspect(engine).get_table_names() if not t.startswith("alembic_version")]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            connection.execute(text("PRAGMA foreign_keys=OFF"))
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
+            connection.execute(text("PRAGMA foreign_keys=ON"))
+
+
+@pytest.fixture
+def dbtx(registry):
+    """``with dbtx() as db:`` a session committed at the end of the block; ``dbtx(tenant)`` binds it."""
+    from occ_core.db import transactional_session
+
+    @contextmanager
+    def open_session(tenant=None):
+        tm = transaction.TransactionManager(explicit=True)
+        with tm:
+            yield transactional_session(registry["db.session_factory"], tm,
+                                        getattr(tenant, "id", tenant))
+
+    return open_session
+
+
+@pytest.fixture
+def testapp(app):
+    import webtest
+
+    return webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1:6543"})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpSink:
+    """Records what a real SMTP server received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(registry):
+    """A real SMTP server (aiosmtpd) on loopback; the app's email channel points at it."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    saved = {key: registry.settings[key] for key in ("mail.smtp_host", "mail.smtp_port")}
+    registry.settings.update({"mail.smtp_host": "127.0.0.1", "mail.smtp_port": str(controller.port)})
+    sink.port = controller.port
+    yield sink
+    registry.settings.update(saved)
+    controller.stop()
+
+
+@pytest.fixture
+def celery_worker(registry):
+    """A real Celery worker thread consuming from Redis (OCC_TEST_REDIS_URL)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from occ_core.background import celery_app
+
+    broker = os.environ.get("OCC_TEST_REDIS_URL")
+    if not broker:
+        raise RuntimeError("OCC_TEST_REDIS_URL is not set: run the tests with `make test`.")
+    saved = {"broker_url": celery_app.conf.broker_url, "task_always_eager": celery_app.conf.task_always_eager}
+    celery_app.conf.update(broker_url=broker, task_always_eager=False)
+    celery_app.pool.force_close_all()
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+    celery_app.conf.update(saved)

@@ -1,0 +1,30 @@
+"""Web interface: layout, navigation, error pages, static assets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyramid.events import BeforeRender
+from pyramid.renderers import get_renderer
+
+from occ_core.web import ui
+
+
+def add_renderer_globals(event):
+    request = event.get("request")
+    if request is None:
+        return
+    event["layout"] = get_renderer("occ_core:web/templates/layout.pt").implementation()
+    event["ui"] = ui
+    event.setdefault("page_title", "")
+
+
+def includeme(config):
+    settings = config.get_settings()
+    vendor = Path(settings.get("occ.vendor_dir") or Path.cwd() / "node_modules")
+    config.add_static_view("static/vendor/bootstrap-italia", str(vendor / "bootstrap-italia" / "dist"),
+                           cache_max_age=86400)
+    config.add_static_view("static/vendor/htmx", str(vendor / "htmx.org" / "dist"), cache_max_age=86400)
+    config.add_static_view("static/occ", "occ_core.web:static", cache_max_age=3600)
+    config.add_subscriber(add_renderer_globals, BeforeRender)
+    config.add_request_method(ui.flash, "flash")
+    config.include("occ_core.web.views")

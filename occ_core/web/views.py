@@ -1,0 +1,68 @@
+"""Home, Order dashboard, logo and error pages."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound
+from pyramid.response import Response
+from pyramid.security import NO_PERMISSION_REQUIRED
+from pyramid.view import forbidden_view_config, notfound_view_config, view_config
+from sqlalchemy import select
+
+from occ_core.accounts.models import Membership
+from occ_core.tenants.models import Tenant
+
+
+@view_config(route_name="home", renderer="occ_core:web/templates/home.pt", permission="authenticated")
+def home(request):
+    """The Orders the user belongs to; with only one, go straight to it."""
+    memberships = list(request.dbsession.execute(
+        select(Membership, Tenant).join(Tenant, Tenant.id == Membership.tenant_id)
+        .where(Membership.user_id == request.identity.id, Membership.active.is_(True), Tenant.active.is_(True))
+        .order_by(Tenant.name)
+    ))
+    if len(memberships) == 1 and not request.identity.is_operator:
+        return HTTPFound(request.route_url("dashboard", tenant=memberships[0].Tenant.slug))
+    return {"memberships": memberships, "page_title": "I miei Ordini"}
+
+
+@view_config(route_name="dashboard", renderer="occ_core:web/templates/dashboard.pt", permission="core:dashboard:view")
+def dashboard(request):
+    widgets = [w for group in request.hooks.occ_dashboard_widgets(request=request) for w in group or ()]
+    return {"widgets": sorted(widgets, key=lambda w: w.order), "page_title": "Cruscotto"}
+
+
+@view_config(route_name="tenant_logo", permission=NO_PERMISSION_REQUIRED)
+def logo(request):
+    if not request.tenant.logo:
+        raise HTTPNotFound()
+    response = Response(body=request.tenant.logo, content_type=request.tenant.logo_type)
+    response.cache_control.max_age = 3600
+    return response
+
+
+@forbidden_view_config(renderer="occ_core:web/templates/error.pt")
+def forbidden(request):
+    if request.identity is None and "/api/v1/" not in request.path:
+        return HTTPFound(request.route_url("login", _query={"next": request.path_qs}))
+    request.response.status = 403
+    if "/api/v1/" in request.path:
+        request.override_renderer = "json"
+        return {"error": "Accesso non consentito."}
+    return {"page_title": "Accesso non consentito",
+            "message": "Il suo profilo non ha i permessi per questa pagina. Se le servono, li chieda "
+                       "all'amministratore dell'Ordine."}
+
+
+@notfound_view_config(renderer="occ_core:web/templates/error.pt")
+def notfound(request):
+    request.response.status = 404
+    if "/api/v1/" in request.path:
+        request.override_renderer = "json"
+        return {"error": "Risorsa non trovata."}
+    return {"page_title": "Pagina non trovata", "message": "La pagina richiesta non esiste o non è disponibile."}
+
+
+def includeme(config):
+    config.add_route("home", "/")
+    config.add_tenant_route("dashboard", "/")
+    config.add_tenant_route("tenant_logo", "/logo")
+    config.scan("occ_core.web.views")

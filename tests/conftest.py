@@ -1,0 +1,1 @@
+# Fixtures come from occ_core.testing.pytest_plugin (see setup.cfg).
