@@ -21,12 +21,14 @@ celery_app.occ_registry = None
 
 @dataclass(frozen=True)
 class PeriodicTask:
-    """A task run on a schedule once for every Order where ``module`` is active (every Order if None)."""
+    """A task run on a schedule once for every Order where ``module`` is active (every Order if None);
+    with ``per_tenant=False`` it runs once for the whole platform (tenant id None)."""
 
     name: str
     task: str
     schedule: object  # seconds, timedelta or celery crontab
     module: str | None = None
+    per_tenant: bool = True
 
 
 @dataclass
@@ -64,9 +66,10 @@ def configure_celery(registry) -> Celery:
     }
     if broker.startswith("filesystem://"):
         folder = Path(settings["occ.var_dir"]) / "broker"
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         conf["broker_transport_options"] = {
+            "control_folder": str(folder / "control"),
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
@@ -75,8 +78,11 @@ def configure_celery(registry) -> Celery:
     schedule = {}
     for entries in registry.occ_plugins.hook.occ_periodic_tasks():
         for entry in entries or ():
-            schedule[entry.name] = {"task": "occ.fan_out", "schedule": entry.schedule,
-                                    "args": (entry.task, entry.module)}
+            if entry.per_tenant:
+                schedule[entry.name] = {"task": "occ.fan_out", "schedule": entry.schedule,
+                                        "args": (entry.task, entry.module)}
+            else:
+                schedule[entry.name] = {"task": entry.task, "schedule": entry.schedule, "args": (None,)}
     conf["beat_schedule"] = schedule
     conf["beat_schedule_filename"] = str(Path(settings["occ.var_dir"]) / "celerybeat-schedule")
     celery_app.conf.update(conf)
@@ -132,7 +138,7 @@ def fan_out(task_name: str, module: str | None):
         targets = [tenant.id for tenant in db.scalars(select(Tenant).where(Tenant.active.is_(True)))
                    if module is None or module in active_modules(db, registry.occ_plugins, tenant)]
     for tenant_id in targets:
-        celery_app.send_task(task_name, args=(tenant_id,))
+        celery_app.tasks[task_name].apply_async(args=(tenant_id,))
     return len(targets)
 
 

@@ -42,8 +42,9 @@ def _bearer_user_id(request):
                              algorithms=["HS256"], audience=API_AUDIENCE)
     except jwt.InvalidTokenError:
         return None
-    tenant = getattr(request, "tenant", None)
-    if payload.get("tenant") and (tenant is None or tenant.slug != payload["tenant"]):
+    # The slug of the URL, not request.tenant: pyramid_tm asks for the user before routing, and
+    # request.tenant, reified then, would stay empty for the whole request.
+    if payload.get("tenant") and (request.matchdict or {}).get("tenant") != payload["tenant"]:
         return None
     return int(payload["sub"])
 
@@ -59,6 +60,17 @@ class OccSecurityPolicy:
         return self.helper.authenticated_userid(request)
 
     def identity(self, request):
+        # Pyramid's request.identity is a plain property: once the route is known the user is
+        # cached in the request's __dict__, where the audit tracking reads it during a flush (when
+        # no query may run). Before routing (pyramid_tm asks) a bearer token cannot be checked yet.
+        if "identity" in request.__dict__:
+            return request.__dict__["identity"]
+        user = self._load_identity(request)
+        if request.matched_route is not None:
+            request.__dict__["identity"] = user
+        return user
+
+    def _load_identity(self, request):
         user_id = self._user_id(request)
         if user_id is None:
             return None

@@ -36,6 +36,12 @@ def _changes(obj) -> dict:
     return changes
 
 
+def _object_id(obj) -> str:
+    # A new row gets its identity key only after this event, but its primary key is already set.
+    values = inspect(obj).mapper.primary_key_from_instance(obj)
+    return "" if None in values else ":".join(str(value) for value in values)
+
+
 def _record_changes(session, flush_context):
     request = session.info.get("request")
     # Read the identity only if the request already resolved it: a query here would re-enter the flush.
@@ -53,7 +59,7 @@ def _record_changes(session, flush_context):
                 "user_id": user.id if user is not None else None,
                 "action": f"{obj.__tablename__}.{kind}",
                 "object_type": type(obj).__name__,
-                "object_id": str(inspect(obj).identity[0]) if inspect(obj).identity else "",
+                "object_id": _object_id(obj),
                 "details": session.info.get("audit_details", {}) | {"changes": changes},
                 "ip": (request.client_addr or "") if request is not None else "",
                 "at": utcnow(),

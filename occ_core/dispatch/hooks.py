@@ -1,4 +1,5 @@
 """Core feature: the outbox and the email channel."""
+from occ_core.background import PeriodicTask
 from occ_core.dispatch.channels import EMAIL_CHANNEL
 from occ_core.hookspecs import hookimpl
 from occ_core.plugins import NavItem, PermissionSpec
@@ -12,6 +13,11 @@ def occ_dispatch_channels():
 @hookimpl
 def occ_celery_configure(celery_app):
     import occ_core.dispatch.tasks  # noqa: F401  (registers the task)
+
+
+@hookimpl
+def occ_periodic_tasks():
+    return [PeriodicTask("dispatch-requeue-stale", "dispatch.requeue_stale", 300, per_tenant=False)]
 
 
 @hookimpl

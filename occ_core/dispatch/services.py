@@ -1,6 +1,8 @@
 """Queueing messages in the outbox and delivering them (called by the ``dispatch.deliver`` task)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, update
 
 from occ_core.background import send_after_commit
@@ -12,6 +14,7 @@ from occ_core.dispatch.models import (
 from occ_core.errors import UserError
 
 MAX_ATTEMPTS = 6
+STALE_MINUTES = 10
 
 
 def channels(registry) -> dict:
@@ -44,6 +47,20 @@ def queue_message(db, transaction_manager, registry, *, tenant_id, channel, subj
     for delivery in message.deliveries:
         send_after_commit(transaction_manager, deliver, tenant_id, delivery.id)
     return message
+
+
+def requeue_stale(env, minutes: int = STALE_MINUTES) -> int:
+    """Send again the task of deliveries still queued after ``minutes``: the broker may have been
+    unreachable when their transaction committed. A duplicate task is harmless (see ``deliver``)."""
+    from occ_core.dispatch.tasks import deliver as deliver_task
+
+    limit = utcnow() - timedelta(minutes=minutes)
+    stale = env.dbsession.execute(
+        select(Delivery.id, Delivery.tenant_id).where(Delivery.status == QUEUED, Delivery.updated_at < limit)
+    ).all()
+    for delivery_id, tenant_id in stale:
+        send_after_commit(env.tm, deliver_task, tenant_id, delivery_id)
+    return len(stale)
 
 
 def _set_status(env, delivery, new, detail=""):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPNotFound
+from pyramid.viewderivers import INGRESS
 
 from occ_core.db import bind_tenant
 from occ_core.tenants import services
@@ -49,7 +50,8 @@ def module_gate(view, info):
 
     def gated(context, request):
         route = request.matched_route
-        if route is not None:
+        # Exception views (the 404 page itself) run with the same matched route: let them through.
+        if route is not None and request.exception is None:
             module = module_of_route(route.name, request.occ_plugins.modules)
             if module is not None and module not in request.active_modules:
                 raise HTTPNotFound()
@@ -67,5 +69,6 @@ def includeme(config):
     config.add_request_method(tenant, reify=True)
     config.add_request_method(active_modules, reify=True)
     config.add_request_method(hooks, reify=True)
-    config.add_view_deriver(module_gate)
+    # Outside the security check: an inactive module's page is "not found", not "forbidden".
+    config.add_view_deriver(module_gate, under=INGRESS, over="secured_view")
     config.add_directive("add_tenant_route", add_tenant_route)

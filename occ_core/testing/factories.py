@@ -43,3 +43,17 @@ def csrf_token(testapp) -> str:
     """The session's CSRF token, as every page carries it."""
     page = testapp.get("/login") if not testapp.cookies else testapp.get("/account")
     return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+
+
+def make_registrant(db, tenant, codice_fiscale=None, **fields):
+    """A registrant of ``tenant`` stored through the registry's own validation."""
+    from occ_core.demo import make_codice_fiscale
+    from shared_registry import services as registry
+
+    data = {"last_name": "Rossi", "first_name": "Mario", "category": "avvocato", "status": "attivo", **fields}
+    data["codice_fiscale"] = codice_fiscale or make_codice_fiscale(
+        data["last_name"], data["first_name"], date(1980, 5, 17), False, "F205")
+    record = registry.parse_record(data)
+    if record.errors:
+        raise ValueError(record.errors)
+    return registry.apply(db, tenant.id, record)[0]

@@ -23,7 +23,8 @@ def settings(tmp_path_factory):
         "occ.secret": "secret-for-tests-only-0123456789abcdef",
         "occ.vendor_dir": str(REPOSITORY / "node_modules"),
         "celery.task_always_eager": "true",
-        "celery.broker_url": "memory://",
+        # Tasks run eagerly unless a test starts the real worker (fixture celery_worker).
+        "celery.broker_url": os.environ.get("OCC_TEST_REDIS_URL") or "memory://",
         "mail.smtp_host": "",
     }
 
@@ -138,12 +139,11 @@ def celery_worker(registry):
 
     from occ_core.background import celery_app
 
-    broker = os.environ.get("OCC_TEST_REDIS_URL")
-    if not broker:
+    if not celery_app.conf.broker_url.startswith("redis://"):
         raise RuntimeError("OCC_TEST_REDIS_URL is not set: run the tests with `make test`.")
-    saved = {"broker_url": celery_app.conf.broker_url, "task_always_eager": celery_app.conf.task_always_eager}
-    celery_app.conf.update(broker_url=broker, task_always_eager=False)
-    celery_app.pool.force_close_all()
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-        yield worker
-    celery_app.conf.update(saved)
+    celery_app.conf.task_always_eager = False
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+            yield worker
+    finally:
+        celery_app.conf.task_always_eager = True

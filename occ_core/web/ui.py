@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from pyramid.renderers import get_renderer
 from pyramid.response import Response
+from sqlalchemy import func, select
 
 ROME = ZoneInfo("Europe/Rome")
 
@@ -80,5 +83,60 @@ def nav_items(request) -> list:
 
         return [NavItem("Ordini", "/admin", order=10, active_prefix="/admin/tenants"),
                 NavItem("Posta in uscita", "/admin/outbox", order=20, active_prefix="/admin/outbox"),
+                NavItem("Posta locale", "/admin/mail", order=25, active_prefix="/admin/mail"),
                 NavItem("Registro accessi", "/admin/audit", order=30, active_prefix="/admin/audit")]
     return []
+
+
+PER_PAGE = 50
+
+
+@dataclass
+class Pager:
+    """One page of a list; ``url(n)`` keeps the list's other query parameters (filters)."""
+
+    request: object
+    number: int
+    total: int
+    items: list
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return _page_count(self.total, self.per_page)
+
+    def url(self, number: int) -> str:
+        query = [(key, value) for key, value in self.request.GET.items() if key != "page"]
+        return self.request.current_route_url(_query=query + [("page", str(number))])
+
+
+def _page_count(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def _page_number(request, total: int, per_page: int) -> int:
+    """``?page=N`` clamped to the existing pages: a stale or hand-typed number is not an error."""
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        number = 1
+    return min(max(number, 1), _page_count(total, per_page))
+
+
+def paginate(request, statement, per_page: int = PER_PAGE) -> Pager:
+    """One page of an ORM select; ``items`` are the rows as ``execute`` returns them."""
+    db = request.dbsession
+    total = db.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    number = _page_number(request, total, per_page)
+    rows = db.execute(statement.limit(per_page).offset((number - 1) * per_page)).all()
+    return Pager(request, number, total, rows, per_page)
+
+
+def paginate_list(request, items: list, per_page: int = PER_PAGE) -> Pager:
+    number = _page_number(request, len(items), per_page)
+    return Pager(request, number, len(items), items[(number - 1) * per_page:number * per_page], per_page)
+
+
+def pagination_macro():
+    """The ``pagination`` macro (it needs ``pager``), for the templates of the core and of the modules."""
+    return get_renderer("occ_core:web/templates/pagination.pt").implementation().macros["pagination"]

@@ -43,6 +43,8 @@ def logo(request):
 def forbidden(request):
     if request.identity is None and "/api/v1/" not in request.path:
         return HTTPFound(request.route_url("login", _query={"next": request.path_qs}))
+    if is_outsider(request):
+        return notfound(request)
     request.response.status = 403
     if "/api/v1/" in request.path:
         request.override_renderer = "json"
@@ -52,8 +54,16 @@ def forbidden(request):
                        "all'amministratore dell'Ordine."}
 
 
+def is_outsider(request) -> bool:
+    user = request.identity
+    return request.tenant is not None and request.membership is None and not (user is not None and user.is_operator)
+
+
 @notfound_view_config(renderer="occ_core:web/templates/error.pt")
 def notfound(request):
+    if is_outsider(request):
+        # To a non-member an Order's missing or forbidden pages look alike: not even its name is shown.
+        request.tenant = None
     request.response.status = 404
     if "/api/v1/" in request.path:
         request.override_renderer = "json"

@@ -1,11 +1,12 @@
 """The registrant's fields: Italian labels and the parsing shared by CSV import, API and forms.
 
 Each parser takes the raw value (string or JSON value) and returns the stored value or raises
-``FieldError`` with a message in Italian."""
+``FieldError`` with a message in Italian. Each field also carries its JSON schema, so the API
+description cannot drift from the parsing."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from datetime import date, datetime
 from typing import Any, Callable
 
@@ -24,32 +25,81 @@ class FieldError(ValueError):
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
+# Omocodia: when two people share a code, the Agenzia delle Entrate replaces digits with letters,
+# always starting from the rightmost digit; these are the digit positions, right to left.
+OMOCODIA_POSITIONS = (14, 13, 12, 10, 9, 7, 6)
+OMOCODIA_LETTERS = "LMNPQRSTUV"
+_OMOCODIA_TO_DIGITS = str.maketrans(OMOCODIA_LETTERS, "0123456789")
+MONTH_LETTERS = "ABCDEHLMPRST"
+# Nobody on an Order's register is younger than this: it resolves the century of a two-digit year.
+MIN_REGISTRANT_AGE = 18
 
-def normalize_codice_fiscale(value: str) -> str:
-    """Validated, compacted codice fiscale; omocodic codes are accepted (python-stdnum)."""
-    raw = (value or "").strip()
+
+def _omocodia_is_consistent(code: str) -> bool:
+    """Substitutions run from the right: once a position holds a digit, none further left is a letter."""
+    seen_digit = False
+    for position in OMOCODIA_POSITIONS:
+        if code[position].isdigit():
+            seen_digit = True
+        elif seen_digit:
+            return False
+    return True
+
+
+def normalize_codice_fiscale(value) -> str:
+    """Validated, compacted codice fiscale of a person; omocodic codes are accepted (python-stdnum)."""
+    raw = ("" if value is None else str(value)).strip()
     if not raw:
         raise FieldError("codice_fiscale", "Il codice fiscale è obbligatorio.")
     try:
         compact = codicefiscale.validate(raw)
     except ValidationError:
-        raise FieldError("codice_fiscale", f"Il codice fiscale «{raw}» non è valido.")
+        raise FieldError("codice_fiscale", f"Il codice fiscale «{raw[:40]}» non è valido.")
     if len(compact) != 16:
-        raise FieldError("codice_fiscale", "Per un iscritto serve il codice fiscale di 16 caratteri.")
+        raise FieldError("codice_fiscale", "Per un iscritto serve il codice fiscale di 16 caratteri "
+                                           "di una persona fisica, non una partita IVA.")
+    if not _omocodia_is_consistent(compact):
+        raise FieldError("codice_fiscale", f"Il codice fiscale «{compact}» non è valido: le lettere "
+                                           "che sostituiscono le cifre (omocodia) non sono nella posizione attesa.")
+    try:
+        birth_data_from_codice_fiscale(compact)
+    except ValueError:
+        raise FieldError("codice_fiscale", f"Il codice fiscale «{compact}» contiene una data di nascita impossibile.")
     return compact
 
 
-def birth_data_from_codice_fiscale(code: str) -> tuple[date, str]:
-    """Birth date and gender decoded from a (possibly omocodic) codice fiscale."""
-    birth = codicefiscale.get_birth_date(code, minyear=1920)
-    # python-stdnum's get_gender fails when the day digits are substituted: decode them here.
-    day_digits = "".join(str("LMNPQRSTUV".index(c)) if c in "LMNPQRSTUV" else c for c in code[9:11])
-    return birth, "F" if int(day_digits) > 40 else "M"
+def birth_data_from_codice_fiscale(code: str, today: date | None = None) -> tuple[date, str]:
+    """Birth date and gender ("M"/"F") decoded from a (possibly omocodic) codice fiscale.
+
+    Raises ``ValueError`` for an impossible date. python-stdnum is not used here because it
+    reduces the day modulo 40 (accepting days such as 81) and misreads the gender of omocodic codes."""
+    code = code.upper()
+    digits = code[6:8].translate(_OMOCODIA_TO_DIGITS), code[9:11].translate(_OMOCODIA_TO_DIGITS)
+    if not (digits[0].isdigit() and digits[1].isdigit()) or code[8] not in MONTH_LETTERS:
+        raise ValueError(f"no birth data in {code!r}")
+    year_digits, day_code = int(digits[0]), int(digits[1])
+    if not (1 <= day_code <= 31 or 41 <= day_code <= 71):
+        raise ValueError(f"impossible birth day in {code!r}")
+    latest = (today or date.today()).year - MIN_REGISTRANT_AGE
+    year = (latest // 100) * 100 + year_digits
+    if year > latest:
+        year -= 100
+    birth = date(year, MONTH_LETTERS.index(code[8]) + 1, day_code % 40)
+    return birth, "F" if day_code > 40 else "M"
+
+
+def _scalar_text(field, value) -> str:
+    """Text of a form, CSV or JSON value; JSON objects and lists are not text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise FieldError(field, "Valore non valido: è atteso un testo.")
+    return str(value).strip()
 
 
 def _text(max_length: int, required: bool = False) -> Callable[[str, Any], str]:
     def parse(field, value):
-        text = ("" if value is None else str(value)).strip()
+        text = _scalar_text(field, value)
         if required and not text:
             raise FieldError(field, "Campo obbligatorio.")
         if len(text) > max_length:
@@ -59,17 +109,25 @@ def _text(max_length: int, required: bool = False) -> Callable[[str, Any], str]:
 
 
 def _date(field, value):
-    if value in (None, ""):
-        return None
+    if isinstance(value, datetime):
+        value = value.date()
     if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise FieldError(field, f"Data «{text}» non valida: usare il formato gg/mm/aaaa.")
+        parsed = value
+    else:
+        text = _scalar_text(field, value)
+        if not text:
+            return None
+        for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+            try:
+                parsed = datetime.strptime(text, pattern).date()
+                break
+            except ValueError:
+                continue
+        else:
+            raise FieldError(field, f"Data «{text}» non valida: usare il formato gg/mm/aaaa.")
+    if not 1900 <= parsed.year <= 2100:
+        raise FieldError(field, f"Data «{parsed.strftime('%d/%m/%Y')}» fuori dall'intervallo ammesso.")
+    return parsed
 
 
 def _email(field, value):
@@ -81,11 +139,14 @@ def _email(field, value):
 
 def _choice(options: dict):
     def parse(field, value):
-        text = ("" if value is None else str(value)).strip()
+        text = _scalar_text(field, value)
         for key, label in options.items():
             if text.lower() in (key, label.lower()):
                 return key
-        raise FieldError(field, f"Valore «{text}» non ammesso: usare uno tra {', '.join(options)}.")
+        allowed = ", ".join(options)
+        if not text:
+            raise FieldError(field, f"Campo obbligatorio: usare uno tra {allowed}.")
+        raise FieldError(field, f"Valore «{text[:60]}» non ammesso: usare uno tra {allowed}.")
     return parse
 
 
@@ -93,7 +154,7 @@ def _pattern(regex: str, message: str, upper=False):
     compiled = re.compile(regex)
 
     def parse(field, value):
-        text = ("" if value is None else str(value)).strip()
+        text = _scalar_text(field, value)
         text = text.upper() if upper else text
         if text and not compiled.match(text):
             raise FieldError(field, message)
@@ -101,13 +162,20 @@ def _pattern(regex: str, message: str, upper=False):
     return parse
 
 
+LIST_SEPARATORS = re.compile(r"[;|\n]")
+
+
 def _list(field, value):
-    if value in (None, ""):
-        return []
-    items = value if isinstance(value, list) else re.split(r"[;|]", str(value))
-    cleaned = [str(item).strip() for item in items if str(item).strip()]
+    # Items are split on the separators even inside a JSON list: what is stored must survive the
+    # CSV round trip, where the items are joined by "; ".
+    items = value if isinstance(value, list) else [value]
+    cleaned = []
+    for item in items:
+        cleaned += [part.strip() for part in LIST_SEPARATORS.split(_scalar_text(field, item)) if part.strip()]
     if any(len(item) > 100 for item in cleaned):
         raise FieldError(field, "Ogni specializzazione può avere al massimo 100 caratteri.")
+    if len(cleaned) > 50:
+        raise FieldError(field, "Al massimo 50 specializzazioni.")
     return cleaned
 
 
@@ -118,33 +186,61 @@ def _phone(field, value):
     return text
 
 
+def _string_schema(max_length: int, **extra) -> dict:
+    return {"type": "string", "maxLength": max_length, **extra}
+
+
+DATE_SCHEMA = {"type": ["string", "null"], "format": "date", "description": "aaaa-mm-gg oppure gg/mm/aaaa"}
+PROVINCE_SCHEMA = {"type": "string", "pattern": "^([A-Za-z]{2})?$", "description": "sigla di due lettere"}
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
     label: str
     parse: Callable
+    schema: dict = dataclass_field(default_factory=lambda: {"type": "string"})
 
 
 FIELDS = {
     field.name: field for field in (
-        Field("last_name", "Cognome", _text(100, required=True)),
-        Field("first_name", "Nome", _text(100, required=True)),
-        Field("birth_date", "Data di nascita", _date),
-        Field("birth_place", "Luogo di nascita", _text(100)),
-        Field("birth_province", "Provincia di nascita", _pattern(r"^[A-Z]{2}$|^EE$", "Sigla di provincia non valida.", upper=True)),
-        Field("category", "Categoria professionale", _choice(CATEGORIES)),
-        Field("albo_section", "Sezione dell'Albo", _text(60)),
-        Field("registration_number", "Numero di iscrizione", _text(30)),
-        Field("registration_date", "Data di iscrizione", _date),
-        Field("status", "Stato", _choice(STATUSES)),
-        Field("email", "Email", _email),
-        Field("pec", "PEC", _email),
-        Field("phone", "Telefono", _phone),
-        Field("mobile", "Cellulare", _phone),
-        Field("address", "Indirizzo", _text(200)),
-        Field("postal_code", "CAP", _pattern(r"^\d{5}$", "Il CAP è composto da 5 cifre.")),
-        Field("city", "Comune", _text(100)),
-        Field("province", "Provincia", _pattern(r"^[A-Z]{2}$", "Sigla di provincia non valida.", upper=True)),
-        Field("specialisations", "Specializzazioni", _list),
+        Field("last_name", "Cognome", _text(100, required=True), _string_schema(100, minLength=1)),
+        Field("first_name", "Nome", _text(100, required=True), _string_schema(100, minLength=1)),
+        Field("birth_date", "Data di nascita", _date, DATE_SCHEMA),
+        Field("birth_place", "Luogo di nascita", _text(100), _string_schema(100)),
+        Field("birth_province", "Provincia di nascita",
+              _pattern(r"^[A-Z]{2}$", "Sigla di provincia non valida (EE per l'estero).", upper=True),
+              PROVINCE_SCHEMA),
+        Field("category", "Categoria professionale", _choice(CATEGORIES), {"type": "string", "enum": list(CATEGORIES)}),
+        Field("albo_section", "Sezione dell'Albo", _text(60), _string_schema(60)),
+        Field("registration_number", "Numero di iscrizione", _text(30), _string_schema(30)),
+        Field("registration_date", "Data di iscrizione", _date, DATE_SCHEMA),
+        Field("status", "Stato", _choice(STATUSES), {"type": "string", "enum": list(STATUSES)}),
+        Field("email", "Email", _email, _string_schema(254, format="email")),
+        Field("pec", "PEC", _email, _string_schema(254, format="email")),
+        Field("phone", "Telefono", _phone, _string_schema(40)),
+        Field("mobile", "Cellulare", _phone, _string_schema(40)),
+        Field("address", "Indirizzo", _text(200), _string_schema(200)),
+        Field("postal_code", "CAP", _pattern(r"^\d{5}$", "Il CAP è composto da 5 cifre."),
+              {"type": "string", "pattern": r"^(\d{5})?$"}),
+        Field("city", "Comune", _text(100), _string_schema(100)),
+        Field("province", "Provincia", _pattern(r"^[A-Z]{2}$", "Sigla di provincia non valida.", upper=True),
+              PROVINCE_SCHEMA),
+        Field("specialisations", "Specializzazioni", _list,
+              {"type": "array", "items": {"type": "string", "maxLength": 100}}),
     )
 }
+
+LABELS = {
+    "codice_fiscale": "Codice fiscale",
+    "gender": "Sesso",
+    "credits": "Crediti formativi",
+    **{name: spec.label for name, spec in FIELDS.items()},
+}
+
+
+def label_of(name: str) -> str:
+    """Italian label of a field, or of a change key such as ``credits_2025``."""
+    if name.startswith("credits_"):
+        return f"Crediti formativi {name.removeprefix('credits_')}"
+    return LABELS.get(name, name)
