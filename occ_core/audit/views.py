@@ -122,8 +122,8 @@ def csv_rows(db, statement, show_tenant: bool):
 
 def audit_page(request, *, page_title: str, show_tenant: bool, filename: str):
     """The list shared by the Order's page and the operator's: filters, pages of 50, CSV export."""
-    values = {"page_title": page_title, "error": None, "show_tenant": show_tenant, "params": request.GET, "pager": None,
-              "action_label": action_label, "details_text": details_text, "user_text": user_text,
+    values = {"page_title": page_title, "error": None, "show_tenant": show_tenant, "params": request.GET,
+              "pager": None, "action_label": action_label, "details_text": details_text, "user_text": user_text,
               "tenant_text": tenant_text, "pagination": ui.pagination_macro()}
     try:
         filters = parse_filters(request.GET)

@@ -9,6 +9,7 @@ EDITORS = ("amministratore", "segreteria")
 @hookimpl
 def occ_pyramid_configure(config):
     config.include("occ_core.registrants.views")
+    config.include("occ_core.registrants.api")
 
 
 @hookimpl
@@ -26,3 +27,10 @@ def occ_navigation_items(request):
         return [NavItem("Iscritti", request.route_url("registrants", tenant=request.tenant.slug), icon="it-user",
                         order=20, active_prefix=f"/{request.tenant.slug}/registrants")]
     return []
+
+
+@hookimpl
+def occ_openapi_paths():
+    from occ_core.registrants.api import openapi_paths
+
+    return openapi_paths()

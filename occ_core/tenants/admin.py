@@ -20,15 +20,17 @@ from occ_core.dispatch.services import queue_email
 from occ_core.errors import UserError
 from occ_core.tenants import services
 from occ_core.tenants.models import Contract, Tenant
-from occ_core.tenants.views import TEMPLATES, refuse
+from occ_core.tenants.views import TEMPLATES, posted, refuse
 
 ADMIN_ROLE = "amministratore"
 ID_PATTERN = re.compile(r"[0-9]{1,9}")
+# Fields shown again as typed when a form of the Order's page is refused.
+FORM_FIELDS = ("email", "full_name", "module", "valid_from", "valid_until", "notes")
 
 
-def parse_date(value, label: str) -> date | None:
+def parse_date(text: str, label: str) -> date | None:
     """A date typed in a form: ISO (what a date field sends) or the Italian gg/mm/aaaa."""
-    text = (value or "").strip()
+    text = text.strip()
     if not text:
         return None
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
@@ -44,7 +46,7 @@ def admin_tenants(request):
     db = request.dbsession
     values = {"slug": "", "name": "", "error": None}
     if request.method == "POST":
-        values.update(slug=request.POST.get("slug", ""), name=request.POST.get("name", ""))
+        values.update(slug=posted(request, "slug"), name=posted(request, "name"))
         try:
             tenant = services.create_tenant(db, request.occ_plugins, values["slug"], values["name"])
         except UserError as error:
@@ -64,11 +66,10 @@ def admin_tenants(request):
 
 
 def _add_contract(request, tenant):
-    post = request.POST
     contract = services.add_contract(
-        request.dbsession, request.occ_plugins, tenant, post.get("module", ""),
-        parse_date(post.get("valid_from"), "Inizio"), parse_date(post.get("valid_until"), "Fine"),
-        (post.get("notes") or "").strip(),
+        request.dbsession, request.occ_plugins, tenant, posted(request, "module"),
+        parse_date(posted(request, "valid_from"), "Inizio"), parse_date(posted(request, "valid_until"), "Fine"),
+        posted(request, "notes").strip(),
     )
     audit(request, "contract.added", object_type="Contract", object_id=contract.id, tenant=tenant,
           details={"module": contract.module, "valid_from": contract.valid_from.isoformat(),
@@ -78,12 +79,12 @@ def _add_contract(request, tenant):
 
 
 def _end_contract(request, tenant):
-    contract_id = request.POST.get("contract_id", "")
+    contract_id = posted(request, "contract_id")
     # Bounded so that a forged number cannot overflow the integer column.
     contract = request.dbsession.get(Contract, int(contract_id)) if ID_PATTERN.fullmatch(contract_id) else None
     if contract is None or contract.tenant_id != tenant.id:
         raise UserError("Il contratto indicato non esiste per questo Ordine.")
-    previous = services.end_contract(contract, parse_date(request.POST.get("valid_until"), "Ultimo giorno"))
+    previous = services.end_contract(contract, parse_date(posted(request, "valid_until"), "Ultimo giorno"))
     audit(request, "contract.ended", object_type="Contract", object_id=contract.id, tenant=tenant,
           details={"module": contract.module,
                    "valid_until": [previous.isoformat() if previous else None, contract.valid_until.isoformat()]})
@@ -91,7 +92,7 @@ def _end_contract(request, tenant):
 
 
 def _set_active(request, tenant):
-    active = request.POST.get("active") == "1"
+    active = posted(request, "active") == "1"
     if tenant.active == active:
         return "Nessuna modifica: lo stato dell'Ordine era già quello richiesto."
     tenant.active = active
@@ -113,17 +114,18 @@ def _invitation(request, tenant, user) -> tuple[str, str]:
     link = request.route_url("password_reset", _query={"token": token})
     return (f"Accesso alla piattaforma OCC: {tenant.display_name}",
             greeting + f"le è stato creato un profilo di amministratore di {tenant.display_name} "
-            f"sulla piattaforma OCC.\n\nPer scegliere la sua password apra questo collegamento entro un'ora:\n{link}\n\n"
+            "sulla piattaforma OCC.\n\n"
+            f"Per scegliere la sua password apra questo collegamento entro un'ora:\n{link}\n\n"
             "Se il collegamento fosse scaduto, ne chieda uno nuovo da "
             f"{request.route_url('password_forgot')}.\nDopo l'accesso troverà l'Ordine qui: {order_url}\n")
 
 
 def _add_administrator(request, tenant):
     db = request.dbsession
-    email = accounts.normalize_email(request.POST.get("email", ""))
+    email = accounts.normalize_email(posted(request, "email"))
     user = accounts.user_by_email(db, email)
     if user is None:
-        full_name = (request.POST.get("full_name") or "").strip()
+        full_name = posted(request, "full_name").strip()
         if not full_name:
             raise UserError("Indicare nome e cognome dell'amministratore.", field="full_name")
         user = accounts.create_user(db, email, full_name)
@@ -157,13 +159,13 @@ def admin_tenant(request):
         raise HTTPNotFound()
     failed_action = error = None
     if request.method == "POST":
-        action = ACTIONS.get(request.POST.get("action"))
+        action = ACTIONS.get(posted(request, "action"))
         try:
             if action is None:
                 raise UserError("Operazione non riconosciuta.")
             message = action(request, tenant)
         except UserError as refused:
-            failed_action, error = request.POST.get("action"), refuse(request, refused)
+            failed_action, error = posted(request, "action"), refuse(request, refused)
         else:
             request.flash(message)
             return HTTPFound(request.route_url("admin_tenant", slug=tenant.slug))
@@ -184,7 +186,7 @@ def admin_tenant(request):
         "today": services.today(),
         "error": error,
         "failed_action": failed_action,
-        "form": request.POST,
+        "form": {name: posted(request, name) for name in FORM_FIELDS},
     }
 
 

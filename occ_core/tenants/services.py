@@ -238,7 +238,8 @@ class Parameter:
         return Tenant.__table__.c[self.name].type.length
 
     def parse(self, raw) -> str:
-        text = str(raw or "").strip()
+        # Anything but text (a file posted in place of the field) counts as empty.
+        text = raw.strip() if isinstance(raw, str) else ""
         if not text:
             if self.required:
                 raise UserError(f"Il campo «{self.label}» è obbligatorio.")

@@ -19,6 +19,12 @@ def refuse(request, error: UserError) -> str:
     return error.message
 
 
+def posted(request, name: str) -> str:
+    """A posted text field; a file sent in its place counts as empty rather than breaking the page."""
+    value = request.POST.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
 def read_upload(field, limit: int) -> bytes | None:
     """At most ``limit + 1`` bytes of an uploaded file: enough to tell that it is too large."""
     stream = getattr(field, "file", None)
@@ -63,12 +69,12 @@ def tenant_settings(request):
             changes = services.update_parameters(
                 tenant, request.POST,
                 logo=read_upload(request.POST.get("logo"), services.LOGO_MAX_BYTES),
-                remove_logo=bool(request.POST.get("remove_logo")),
+                remove_logo=bool(posted(request, "remove_logo")),
             )
         except services.InvalidParameters as error:
             refuse(request, error)
             errors = error.errors
-            values = {name: request.POST.get(name, "") for name in services.PARAMETERS}
+            values = {name: posted(request, name) for name in services.PARAMETERS}
         else:
             if changes:
                 audit(request, "tenant.settings.changed", object_type="Tenant", object_id=tenant.id,
@@ -96,11 +102,11 @@ def tenant_modules(request):
     tenant = request.tenant
     error = None
     if request.method == "POST":
-        action = request.POST.get("action")
+        action = posted(request, "action")
         try:
             if action not in ("enable", "disable"):
                 raise UserError("Operazione non riconosciuta.")
-            switch_module(request, tenant, request.POST.get("module", ""), action == "enable")
+            switch_module(request, tenant, posted(request, "module"), action == "enable")
         except UserError as refused:
             error = refuse(request, refused)
         else:

@@ -57,3 +57,19 @@ def make_registrant(db, tenant, codice_fiscale=None, **fields):
     if record.errors:
         raise ValueError(record.errors)
     return registry.apply(db, tenant.id, record)[0]
+
+
+def registry_snapshot(db):
+    """Every stored value of the registrants and their credits, and the size of the audit log:
+    equal before and after an operation that must write nothing."""
+    from sqlalchemy import func, select
+
+    from occ_core.audit.models import AuditEntry
+    from shared_registry.models import Registrant
+
+    registrants = [
+        (tuple(getattr(r, column.key) for column in Registrant.__table__.columns),
+         sorted((c.year, c.credits) for c in r.credits))
+        for r in db.scalars(select(Registrant).order_by(Registrant.id))
+    ]
+    return registrants, db.scalar(select(func.count(AuditEntry.id)))

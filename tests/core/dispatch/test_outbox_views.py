@@ -32,15 +32,16 @@ def orders(dbtx, pm):
     with dbtx() as db:
         milano = make_tenant(db, pm, "milano")
         roma = make_tenant(db, pm, "roma")
-        make_user(db, "segreteria@milano.it", milano, "segreteria")
-        make_user(db, "consultazione@milano.it", milano, "consultazione")
         make_user(db, "operatore@piattaforma.it", operator=True)
+        for role in ("segreteria", "consultazione"):
+            make_user(db, f"{role}@milano.it", milano, role)
         ids = {
             "sent": add_message(db, milano.id, "Convocazione", "debitore@example.org",
                                 events=[(SENT, "")]),
             "failed": add_message(db, milano.id, "Avviso", "creditore@example.org", status=FAILED,
                                   error="550 mailbox unavailable",
-                                  events=[(QUEUED, "Tentativo 1 non riuscito: timeout"), (FAILED, "550 mailbox unavailable")]),
+                                  events=[(QUEUED, "Tentativo 1 non riuscito: timeout"),
+                                          (FAILED, "550 mailbox unavailable")]),
             "of_roma": add_message(db, roma.id, "Riservato di Roma", "segreto@roma.example.org"),
             "platform": add_message(db, None, "Messaggio di piattaforma", "tutti@example.org"),
         }

@@ -269,3 +269,15 @@ def test_unknown_order_or_action(testapp, order, operator):
     token = admin_page(testapp).forms["add-contract"]["csrf_token"].value
     refused = testapp.post("/admin/tenants/milano", {"action": "distruggi", "csrf_token": token}, status=400)
     assert "Operazione non riconosciuta." in refused.text
+
+
+@pytest.mark.parametrize("field", ["action", "contract_id", "valid_from", "email", "module"])
+def test_a_file_posted_in_place_of_a_field_is_refused_without_error_page(testapp, order, operator, dbtx, field):
+    login(testapp, operator)
+    data = {"action": "add-contract", "module": "prova", "valid_from": "2024-01-01", "email": "x@y.it",
+            "contract_id": "1", "csrf_token": csrf_token(testapp)}
+    del data[field]
+    testapp.post("/admin/tenants/milano", data, upload_files=[(field, "campo.txt", b"testo")], status=(302, 400))
+    testapp.post("/admin", {"name": "Roma", "csrf_token": csrf_token(testapp)},
+                 upload_files=[("slug", "campo.txt", b"roma")], status=400)
+    assert tenant_count(dbtx) == 1

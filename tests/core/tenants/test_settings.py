@@ -4,7 +4,7 @@ from html import unescape
 import pytest
 from webtest import Upload
 
-from occ_core.testing.factories import login
+from occ_core.testing.factories import csrf_token, login
 
 VALID = {
     "name": "Ordine degli Avvocati di Milano",
@@ -186,3 +186,14 @@ def test_post_without_csrf_token_is_refused(testapp, order, stored_tenant):
     login(testapp, order.admin)
     testapp.post("/milano/settings", {**VALID, "occ_name": "Senza token"}, status=400)
     assert stored_tenant().occ_name == "OCC Ordine degli Avvocati di Milano"
+
+
+def test_a_file_posted_in_place_of_a_field_is_refused_without_error_page(testapp, order, stored_tenant):
+    login(testapp, order.admin)
+    data = {**VALID, "csrf_token": csrf_token(testapp)}
+    del data["name"]
+    page = testapp.post("/milano/settings", data, upload_files=[("name", "nome.txt", b"Ordine")], status=400)
+    assert "Il campo «Denominazione dell'Ordine» è obbligatorio." in unescape(page.text)
+    testapp.post("/milano/settings/modules", {"csrf_token": csrf_token(testapp), "action": "enable"},
+                 upload_files=[("module", "m.txt", b"prova")], status=400)
+    assert stored_tenant().codice_fiscale == ""

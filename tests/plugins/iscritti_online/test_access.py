@@ -2,7 +2,6 @@
 import pytest
 from pyramid.interfaces import IRoutesMapper
 
-from occ_core.db import bind_tenant
 from occ_core.tenants import services as tenants
 
 from iscritti_online.models import PENDING
@@ -115,7 +114,7 @@ def test_orders_are_kept_apart(testapp, sign_in, post, make_order, change_reques
     assert change_requests(beta)[0].status == PENDING
 
 
-def test_a_user_with_the_permission_but_no_registrant(testapp, sign_in, make_order, dbtx, pm):
+def test_a_user_with_the_permission_but_no_registrant(testapp, sign_in, make_order):
     order = make_order(activated=False)
     sign_in(order.iscritto)
     page = testapp.get(order.url("/profilo"))
@@ -134,6 +133,10 @@ def test_unknown_ids_are_not_found(testapp, sign_in, make_order):
 
 def test_settings(testapp, sign_in, post, make_order, dbtx):
     order = make_order()
+    with dbtx() as db:
+        # Enabling the module stored the defaults.
+        stored = tenants.get_tenant(db, order.slug).preferences["iscritti_online"]["fields"]
+        assert (stored["pec"], stored["phone"], stored["last_name"]) == ("approval", "direct", "none")
     sign_in(order.amministratore)
     form = testapp.get(order.url("/impostazioni")).forms["policies-form"]
     assert form["pec"].value == "approval" and form["email"].value == "direct" and form["last_name"].value == "none"

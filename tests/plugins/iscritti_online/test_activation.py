@@ -79,7 +79,7 @@ def test_bad_input_is_shown_and_nothing_is_sent(testapp, make_order, outbox, cod
     assert outbox() == []
 
 
-def test_the_link_works_once(testapp, make_order, mailed_link, dbtx):
+def test_the_link_works_once(testapp, make_order, mailed_link):
     order = make_order(activated=False)
     request_link(testapp, order, order.codice_fiscale, order.registrant_email)
     link = mailed_link(order.registrant_email)
@@ -136,8 +136,10 @@ def test_a_staff_address_is_not_turned_into_a_registrant(testapp, make_order, ma
     with dbtx() as db:
         staff_id = make_user(db, order.registrant_email, get_tenant(db, order.slug), "segreteria").id
     request_link(testapp, order, order.codice_fiscale, order.registrant_email)
-    page = choose_password(testapp, mailed_link(order.registrant_email), status=400)
+    link = mailed_link(order.registrant_email)
+    page = choose_password(testapp, link, status=400)
     assert "con un altro profilo" in page.text
+    assert "Attiva l'accesso" in testapp.get(link).text  # the link was not used up
     with dbtx(order.tenant_id) as db:
         assert db.scalar(select(Membership).where(Membership.user_id == staff_id)).role.code == "segreteria"
         assert db.scalar(select(RegistrantAccount)) is None

@@ -201,3 +201,13 @@ def test_the_registrant_page_links_to_the_requests(testapp, sign_in, make_order)
     page = testapp.get(f"/{order.slug}/registrants/{order.registrant_id}")
     history = page.click(href=order.url(f"/richieste/iscritto/{order.registrant_id}"))
     assert NEW_PEC in history.text and "In attesa" in history.text
+
+
+def test_a_cancelled_registrant_can_read_but_not_change(testapp, sign_in, make_order, read_registrant, post):
+    order = make_order(status="cancellato")
+    sign_in(order.iscritto)
+    page = testapp.get(order.url("/profilo"))
+    assert "possono essere modificati solo dalla segreteria" in page.text
+    assert "profile-form" not in page.forms
+    post(order.url("/profilo"), {"phone": "02 7654321"}, status=400)
+    assert read_registrant(order).phone == "02 1234567"

@@ -1,0 +1,1 @@
+"""Optional module «Area riservata iscritti»: registrants keep their own registry data current."""
