@@ -114,9 +114,17 @@ def create_custom_role(db, tenant, name: str) -> Role:
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise UserError("Indicare un nome per il ruolo (massimo 100 caratteri).")
-    code = "custom-" + "".join(ch if ch.isalnum() else "-" for ch in name.lower())[:30]
-    if role_by_code(db, tenant, code) is not None:
+    existing = roles_of(db, tenant)
+    if any(role.name.lower() == name.lower() for role in existing):
         raise UserError(f"Esiste già un ruolo chiamato «{name}».")
+    # The code is only an identifier: it must be unique, not equal to the (renamable) name.
+    stem = "custom-" + "".join(ch if ch.isalnum() else "-" for ch in name.lower())[:30]
+    codes = {role.code for role in existing}
+    code = stem
+    suffix = 2
+    while code in codes:
+        code = f"{stem}-{suffix}"
+        suffix += 1
     role = Role(tenant_id=tenant.id, code=code, name=name, builtin=False)
     db.add(role)
     db.flush()

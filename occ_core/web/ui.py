@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from pyramid.renderers import get_renderer
 from pyramid.response import Response
+
+from shared_registry.services import FORMULA_GUARD, FORMULA_STARTS
 from sqlalchemy import func, select
 
 ROME = ZoneInfo("Europe/Rome")
@@ -50,12 +52,22 @@ def iso(value) -> str:
     return "" if value is None else value.isoformat()
 
 
+def csv_cell(value):
+    """Text that a spreadsheet would run as a formula (=, +, -, @) gets a leading apostrophe, as Excel
+    itself writes it; the registry import removes it again (shared_registry.services.FORMULA_GUARD)."""
+    if isinstance(value, Decimal):
+        return fmt_decimal(value)
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return FORMULA_GUARD + value
+    return value
+
+
 def csv_response(rows, filename: str) -> Response:
     """CSV that Excel opens correctly in Italy: UTF-8 with BOM, semicolon separator."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     for row in rows:
-        writer.writerow([fmt_decimal(v) if isinstance(v, Decimal) else v for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     response = Response(body=("\ufeff" + buffer.getvalue()).encode("utf-8"),
                         content_type="text/csv", charset="utf-8")
     response.content_disposition = f'attachment; filename="{filename}"'

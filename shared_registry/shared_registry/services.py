@@ -360,8 +360,20 @@ def _columns(headers: list[str]) -> dict[int, str]:
     return columns
 
 
+# Exports guard cells that spreadsheets would evaluate (CSV injection) with an apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_GUARD = "'"
+
+
+def _cell(value: str) -> str:
+    value = value.strip()
+    if value.startswith(FORMULA_GUARD) and value[1:2] in FORMULA_STARTS and value[1:2]:
+        return value[1:]
+    return value
+
+
 def _row(line: int, headers: list[str], columns: dict[int, str], values: list[str]) -> dict:
-    row = {name: (values[index].strip() if index < len(values) else "") for index, name in columns.items()}
+    row = {name: (_cell(values[index]) if index < len(values) else "") for index, name in columns.items()}
     row["_line"] = line
     if len(values) > len(headers) and any(value.strip() for value in values[len(headers):]):
         row["_error"] = "La riga ha più valori delle colonne dell'intestazione."

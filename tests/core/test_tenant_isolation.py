@@ -110,7 +110,8 @@ def test_alfa_pages_do_not_change_when_beta_grows(testapp, registry, dbtx, pm, o
             db.add(OutboxMessage(tenant_id=beta.id, channel="email", subject=f"Altro {index}", body_text="x"))
     after = crawl(testapp, registry, "alfa", values)
     assert before.keys() == after.keys()
-    changed = [url for url in before if before[url] != after[url]]
+    # Alfa's own audit log grows with the crawl itself (exports are audited): it is checked for leaks above.
+    changed = [url for url in before if before[url] != after[url] and "/audit" not in url]
     assert not changed
 
 

@@ -204,6 +204,9 @@ def test_authentication_permissions_and_tenancy(testapp, dbtx, orders):
     assert registry_state(dbtx) == before
     unbound = bearer(get_token(testapp, "entrambi@ordini.it", tenant=None)["access_token"])
     assert testapp.get("/roma/api/v1/registrants", headers=unbound).json["total"] == 1
+    # To a user of another Order, as on the pages, this Order's resources do not exist.
+    outsider = bearer(get_token(testapp, "segreteria@milano.it", tenant=None)["access_token"])
+    assert testapp.get("/roma/api/v1/registrants", headers=outsider, status=404).json == {"error": "Risorsa non trovata."}
 
     # The session cookie is never a credential on API paths.
     login(testapp, "segreteria@milano.it")

@@ -156,3 +156,17 @@ def test_import_permissions(testapp, dbtx, order):
     testapp.get("/milano/registrants/import", status=403)
     csrf = testapp.get("/milano/registrants").html.find("input", {"name": "csrf_token"})["value"]
     testapp.post("/milano/registrants/import", {"csrf_token": csrf, "action": "confirm", "token": "0" * 32}, status=403)
+
+
+def test_export_guards_formula_cells_and_imports_back_unchanged(testapp, dbtx, order):
+    with dbtx() as db:
+        make_registrant(db, order, CF_BIANCHI, last_name="Bianchi", first_name="Giulia",
+                        mobile="+39 333 1234567", address="=HYPERLINK(\"http://x\")")
+    login(testapp, "segreteria@milano.it")
+    exported = testapp.get("/milano/registrants/export.csv").body
+    text = exported.decode("utf-8-sig")
+    assert ";'+39 333 1234567;" in text and "'=HYPERLINK" in text
+    before = state(dbtx)
+    preview = upload(testapp, exported)
+    assert "confirm-import" not in preview.text and "non contiene modifiche" in preview.text
+    assert state(dbtx) == before
