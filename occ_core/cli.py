@@ -114,6 +114,20 @@ def db_status(env):
     sys.exit(1 if behind else 0)
 
 
+@db.command("check")
+@click.pass_obj
+def db_check(env):
+    """Confronta i modelli con il database migrato; esce con 1 se una migrazione manca."""
+    from occ_core import migrate
+
+    differences = {name: diff for name, diff in migrate.drift(env.registry["db.engine"], env.pm).items() if diff}
+    for name, diff in differences.items():
+        click.echo(f"{name}: {len(diff)} differenze tra modelli e migrazioni: {diff}")
+    if differences:
+        sys.exit(1)
+    click.echo("Modelli e migrazioni allineati.")
+
+
 @db.command("revision")
 @click.argument("stream")
 @click.option("-m", "--message", required=True)

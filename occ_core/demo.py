@@ -106,7 +106,7 @@ def load_demo(db, registry) -> list[str]:
     bind_tenant(db, tenant.id)
     for name in sorted(pm.modules):
         if name not in tenants.available_modules(db, pm, tenant):
-            tenants.add_contract(db, pm, tenant, name, date(date.today().year, 1, 1), None, "Contratto dimostrativo")
+            tenants.add_contract(db, pm, tenant, name, date(tenants.today().year, 1, 1), None, "Contratto dimostrativo")
         tenants.set_module_enabled(db, pm, tenant, name, True)
     operator = user_by_email(db, OPERATOR_EMAIL) or create_user(
         db, OPERATOR_EMAIL, "Operatore della piattaforma", DEMO_PASSWORD, is_operator=True, verified=True)

@@ -2,7 +2,7 @@
 
 Startup hooks are called once per process through ``registry.occ_plugins.hook`` for every installed
 distribution. Per-request and per-task hooks are called through the tenant relay
-(``request.hooks`` or ``occ_core.plugins.tenant_hooks``), which leaves out the modules the tenant has
+(``request.hooks``, or ``env.hooks`` in a task), which leaves out the modules the tenant has
 not activated: a module that is not active for an Order is never called for it.
 """
 from __future__ import annotations

@@ -24,6 +24,34 @@ def streams(pm) -> list[dict]:
     return sorted(found, key=lambda s: (order.get(s["name"], 2), s["name"]))
 
 
+def table_filter(stream: dict):
+    """alembic ``include_object`` limiting a stream to its own tables (by prefix; the core: the rest)."""
+    prefix, foreign = stream["table_prefix"], tuple(stream["foreign_prefixes"])
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        table_name = name if type_ == "table" else (table.name if table is not None else "")
+        if table_name.startswith("alembic_version"):
+            return False
+        return table_name.startswith(prefix) if prefix else not table_name.startswith(foreign)
+
+    return include_object
+
+
+def drift(engine, pm) -> dict[str, list]:
+    """Stream name -> differences between its models and the migrated database (empty when in step)."""
+    from alembic.autogenerate import compare_metadata
+
+    result = {}
+    with engine.connect() as connection:
+        for stream in streams(pm):
+            context = MigrationContext.configure(connection, opts={
+                "include_object": table_filter(stream), "compare_type": True,
+                "version_table": f"alembic_version_{stream['name']}"})
+            result[stream["name"]] = compare_metadata(context, stream["metadata"])
+    return result
+
+
 def _config(stream: dict, connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(ENV_DIR))

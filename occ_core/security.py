@@ -13,12 +13,17 @@ from pyramid.authentication import SessionAuthenticationHelper
 from pyramid.session import JSONSerializer, SignedCookieSessionFactory
 
 from occ_core.accounts import roles
+from occ_core.accounts.links import subject_id
 from occ_core.accounts.models import User
+from occ_core.accounts.services import password_stamp
 from occ_core.settings import as_bool
 
 API_MARKER = "/api/v1/"
 AUTHENTICATED = "authenticated"
 API_AUDIENCE = "occ-api"
+# The password stamp of the user when the session logged in: once the password changes (a reset after
+# a theft, say), the sessions opened with the old one end.
+SESSION_STAMP = "auth.password_stamp"
 
 
 def is_api_request(request) -> bool:
@@ -39,14 +44,14 @@ def _bearer_user_id(request):
         return None
     try:
         payload = jwt.decode(header[7:].strip(), request.registry.settings["occ.secret"],
-                             algorithms=["HS256"], audience=API_AUDIENCE)
+                             algorithms=["HS256"], audience=API_AUDIENCE, options={"require": ["exp", "sub"]})
     except jwt.InvalidTokenError:
         return None
     # The slug of the URL, not request.tenant: pyramid_tm asks for the user before routing, and
     # request.tenant, reified then, would stay empty for the whole request.
     if payload.get("tenant") and (request.matchdict or {}).get("tenant") != payload["tenant"]:
         return None
-    return int(payload["sub"])
+    return subject_id(payload)
 
 
 class OccSecurityPolicy:
@@ -77,6 +82,8 @@ class OccSecurityPolicy:
         user = request.dbsession.get(User, user_id)
         if user is None or not user.active:
             return None
+        if not is_api_request(request) and request.session.get(SESSION_STAMP) != password_stamp(user):
+            return None
         return user
 
     def authenticated_userid(self, request):
@@ -96,6 +103,9 @@ class OccSecurityPolicy:
         return Denied(permission)
 
     def remember(self, request, userid, **kw):
+        """Log ``userid`` in (or keep it logged in after it changed its own password)."""
+        user = request.dbsession.get(User, userid)
+        request.session[SESSION_STAMP] = password_stamp(user) if user is not None else ""
         return self.helper.remember(request, userid, **kw)
 
     def forget(self, request, **kw):

@@ -23,7 +23,8 @@ def make_link_token(secret: str, purpose: str, subject: str, minutes: int = 60, 
 def read_link_token(secret: str, token: str, purpose: str) -> dict:
     """Decode without consuming: used to show the form behind a link."""
     try:
-        payload = jwt.decode(token or "", secret, algorithms=[ALGORITHM])
+        payload = jwt.decode(token or "", secret, algorithms=[ALGORITHM],
+                             options={"require": ["exp", "sub", "jti", "purpose"]})
     except jwt.ExpiredSignatureError:
         raise UserError("Il collegamento è scaduto: richiederne uno nuovo.")
     except jwt.InvalidTokenError:
@@ -31,6 +32,12 @@ def read_link_token(secret: str, token: str, purpose: str) -> dict:
     if payload.get("purpose") != purpose:
         raise UserError("Il collegamento non è valido per questa operazione.")
     return payload
+
+
+def subject_id(payload: dict) -> int | None:
+    """The numeric ``sub`` of a link (a user or registrant id), or None if it is not one."""
+    subject = str(payload.get("sub", ""))
+    return int(subject) if subject.isdecimal() and subject.isascii() and len(subject) <= 9 else None
 
 
 def consume_link_token(db, secret: str, token: str, purpose: str) -> dict:

@@ -11,6 +11,7 @@ from occ_core.accounts.models import Membership, Role, RoleGrant, User
 from occ_core.audit.services import audit
 from occ_core.dispatch.services import queue_email
 from occ_core.errors import UserError
+from occ_core.web.forms import posted, posted_all, refuse
 
 TEMPLATES = "occ_core:accounts/templates/"
 ADMIN_ROLE = "amministratore"
@@ -22,15 +23,13 @@ MAX_ID = 2**31 - 1
 def run_action(request, actions: dict, values: dict):
     """Run the posted ``action``. On bad input the page is shown again with the message and status 400,
     and the transaction is doomed so that nothing of the failed action is written."""
-    action = actions.get(request.POST.get("action"))
+    action = actions.get(posted(request, "action"))
     try:
         if action is None:
             raise UserError("Operazione non riconosciuta.")
         action(request)
     except UserError as error:
-        request.tm.doom()
-        request.response.status = 400
-        values["error"] = error.message
+        values["error"] = refuse(request, error)
         return None
     return HTTPFound(request.current_route_url())
 
@@ -55,12 +54,34 @@ def role_of_order(request, value) -> Role:
 
 
 def membership_of_order(request) -> Membership:
-    membership_id = posted_id(request.POST.get("membership_id"))
+    membership_id = posted_id(posted(request, "membership_id"))
     membership = None if membership_id is None else request.dbsession.scalar(
         select(Membership).where(Membership.id == membership_id, Membership.tenant_id == request.tenant.id))
     if membership is None:
         raise UserError("L'utente indicato non appartiene a questo Ordine.")
     return membership
+
+
+def refuse_beyond_own_permissions(request, role: Role, message: str) -> None:
+    """Who manages users but not roles may hand out, or take away, only permissions they hold
+    themselves: otherwise managing users would be a way to become administrator of the Order."""
+    if request.has_permission(ADMIN_KEEPS):
+        return  # managing roles, they could give themselves any permission anyway
+    held = role_service.role_permissions(request.dbsession, request.occ_plugins, role, request.active_modules)
+    if held - request.effective_permissions:
+        raise UserError(message, field="role_id")
+
+
+def refuse_granting(request, role: Role) -> None:
+    refuse_beyond_own_permissions(request, role, f"Il ruolo «{role.name}» comprende permessi che il suo profilo "
+                                                 "non ha: può assegnarlo solo chi gestisce i ruoli dell'Ordine.")
+
+
+def refuse_touching(request, membership: Membership) -> None:
+    name = membership.user.full_name or membership.user.email
+    refuse_beyond_own_permissions(request, membership.role,
+                                  f"{name} ha un ruolo con permessi che il suo profilo non ha: solo chi gestisce "
+                                  "i ruoli dell'Ordine può modificarne l'accesso.")
 
 
 def audit_membership(request, action: str, membership: Membership, **details):
@@ -72,9 +93,10 @@ def audit_membership(request, action: str, membership: Membership, **details):
 
 def add_member(request):
     db, tenant = request.dbsession, request.tenant
-    email = services.normalize_email(request.POST.get("email", ""))
-    full_name = request.POST.get("full_name", "").strip()
-    role = role_of_order(request, request.POST.get("role_id"))
+    email = services.normalize_email(posted(request, "email"))
+    full_name = posted(request, "full_name").strip()
+    role = role_of_order(request, posted(request, "role_id"))
+    refuse_granting(request, role)
     user = services.user_by_email(db, email)
     if user is None:
         if not full_name:
@@ -119,11 +141,13 @@ def refuse_self_demotion(request, membership: Membership):
 
 def change_role(request):
     membership = membership_of_order(request)
-    role = role_of_order(request, request.POST.get("role_id"))
+    role = role_of_order(request, posted(request, "role_id"))
     if role.id == membership.role_id:
         request.flash("Il ruolo era già quello indicato: nessuna modifica.", "info")
         return
     refuse_self_demotion(request, membership)
+    refuse_touching(request, membership)
+    refuse_granting(request, role)
     old_code = membership.role.code
     membership.role_id = role.id
     audit_membership(request, "membership.role_changed", membership, old_role=old_code, new_role=role.code)
@@ -137,6 +161,7 @@ def set_active(active: bool):
             raise UserError("Non può disattivare il proprio accesso: lo chieda a un altro amministratore.")
         if membership.active == active:
             return
+        refuse_touching(request, membership)
         membership.active = active
         audit_membership(request, "membership.reactivated" if active else "membership.deactivated", membership)
         state = "riattivato" if active else "disattivato"
@@ -156,8 +181,8 @@ def members(request):
         done = run_action(request, MEMBER_ACTIONS, values)
         if done is not None:
             return done
-        if request.POST.get("action") == "add":
-            values["form"] = {key: request.POST.get(key, "") for key in values["form"]}
+        if posted(request, "action") == "add":
+            values["form"] = {key: posted(request, key) for key in values["form"]}
     rows = request.dbsession.scalars(
         select(Membership).join(User, Membership.user_id == User.id)
         .order_by(Membership.active.desc(), func.lower(User.full_name), User.email)
@@ -180,9 +205,9 @@ def save_matrix(request):
     every_module = frozenset(pm.modules)
     planned = []
     # Validate every column before writing any, so that a refused matrix changes nothing.
-    for value in request.POST.getall("roles"):
+    for value in posted_all(request, "roles"):
         role = role_of_order(request, value)
-        submitted = set(request.POST.getall(f"role-{role.id}"))
+        submitted = set(posted_all(request, f"role-{role.id}"))
         if submitted - set(visible):
             raise UserError("Il modulo contiene permessi sconosciuti o non disponibili per l'Ordine.")
         if role.builtin and role.code == ADMIN_ROLE and ADMIN_KEEPS not in submitted:
@@ -205,7 +230,7 @@ def save_matrix(request):
 
 
 def role_name(request, exclude: Role | None = None) -> str:
-    name = request.POST.get("name", "").strip()
+    name = posted(request, "name").strip()
     if not name or len(name) > 100:
         raise UserError("Indicare un nome per il ruolo (massimo 100 caratteri).", field="name")
     for role in role_service.roles_of(request.dbsession, request.tenant):
@@ -215,7 +240,7 @@ def role_name(request, exclude: Role | None = None) -> str:
 
 
 def custom_role(request) -> Role:
-    role = role_of_order(request, request.POST.get("role_id"))
+    role = role_of_order(request, posted(request, "role_id"))
     if role.builtin:
         raise UserError(f"«{role.name}» è un ruolo predefinito: non si può rinominare né eliminare.")
     return role
@@ -265,8 +290,8 @@ def roles(request):
         done = run_action(request, ROLE_ACTIONS, values)
         if done is not None:
             return done
-        if request.POST.get("action") == "create":
-            values["new_name"] = request.POST.get("name", "")
+        if posted(request, "action") == "create":
+            values["new_name"] = posted(request, "name")
     db = request.dbsession
     holders = dict(db.execute(select(Membership.role_id, func.count()).group_by(Membership.role_id)).all())
     return {**values,

@@ -142,11 +142,13 @@ def add_membership(db, tenant, user, role_code: str) -> Membership:
     role = role_by_code(db, tenant, role_code)
     if role is None:
         raise UserError(f"Ruolo «{role_code}» inesistente per questo Ordine.")
-    membership = membership_of(db, tenant, user.id)
+    # Deactivated memberships too: there is one row per user and Order, so adding the person again
+    # gives the access back with the new role.
+    membership = db.scalar(select(Membership).where(Membership.tenant_id == tenant.id, Membership.user_id == user.id))
     if membership is None:
         membership = Membership(tenant_id=tenant.id, user_id=user.id, role_id=role.id)
         db.add(membership)
     else:
-        membership.role_id = role.id
+        membership.role_id, membership.active = role.id, True
     db.flush()
     return membership

@@ -1,6 +1,7 @@
 """Login with throttling, user creation, password reset and email verification links."""
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pyotp
@@ -10,6 +11,7 @@ from occ_core.accounts import links
 from occ_core.accounts.models import LoginAttempt, User
 from occ_core.accounts.passwords import hash_password, verify_password
 from occ_core.db import utcnow
+from occ_core.dispatch.services import sent_recently
 from occ_core.errors import UserError
 from shared_registry.fields import EMAIL_PATTERN
 
@@ -67,16 +69,48 @@ def check_totp(user: User, code: str) -> bool:
     return bool(user.totp_secret) and pyotp.TOTP(user.totp_secret).verify((code or "").replace(" ", ""), valid_window=1)
 
 
+def second_factor_ok(db, user: User, code: str, ip: str) -> bool:
+    """Check a TOTP code. A wrong one is stored as a failed login, so that guessing codes is throttled
+    like guessing passwords: a count kept in the (client-side) session could be reset by replaying it."""
+    if check_totp(user, code):
+        return True
+    db.add(LoginAttempt(email=user.email, ip=ip[:64], success=False))
+    return False
+
+
+def _link_user(db, payload: dict) -> User | None:
+    user_id = links.subject_id(payload)
+    return db.get(User, user_id) if user_id is not None else None
+
+
+def password_stamp(user: User) -> str:
+    """A digest that changes whenever the password does: links and sessions that carry it stop
+    working once the password has been changed or reset."""
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+def links_exhausted(db, settings, purpose: str, address: str) -> bool:
+    """As many emails with a link for ``purpose`` went to ``address`` in the login throttling window
+    as failed logins are allowed there: asking again sends nothing (the page answers the same)."""
+    return sent_recently(db, purpose, address, int(settings["occ.login_throttle_minutes"])) >= int(
+        settings["occ.login_throttle_attempts"])
+
+
 def password_reset_token(settings, user: User) -> str:
-    return links.make_link_token(settings["occ.secret"], "password-reset", user.id, minutes=60)
+    return links.make_link_token(settings["occ.secret"], "password-reset", user.id, minutes=60,
+                                 pwd=password_stamp(user))
 
 
 def reset_password(db, settings, token: str, password: str) -> User:
     hashed = hash_password(password)  # policy first: a refused password keeps the link usable
     payload = links.consume_link_token(db, settings["occ.secret"], token, "password-reset")
-    user = db.get(User, int(payload["sub"]))
+    user = _link_user(db, payload)
     if user is None or not user.active:
         raise UserError("Il collegamento non è valido.")
+    # Of several links asked for, the first one used invalidates the others.
+    if payload.get("pwd") != password_stamp(user):
+        raise UserError("Il collegamento non è più valido: la password è già stata cambiata. "
+                        "Se serve, ne chieda uno nuovo.")
     user.password_hash = hashed
     return user
 
@@ -88,7 +122,7 @@ def verification_token(settings, user: User) -> str:
 
 def verify_email(db, settings, token: str) -> User:
     payload = links.consume_link_token(db, settings["occ.secret"], token, "verify-email")
-    user = db.get(User, int(payload["sub"]))
+    user = _link_user(db, payload)
     if user is None or user.email != payload.get("email"):
         raise UserError("Il collegamento non è valido.")
     if user.email_verified_at is None:

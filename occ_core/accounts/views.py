@@ -14,13 +14,17 @@ from occ_core.audit.services import audit
 from occ_core.db import utcnow
 from occ_core.dispatch.services import queue_email
 from occ_core.errors import UserError
+from occ_core.web.forms import param, posted
 
 TEMPLATES = "occ_core:accounts/templates/"
 
 
 def safe_next(value: str | None) -> str:
-    """Only local paths: an open redirect would make phishing links look like ours."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    """Only local paths: an open redirect would make phishing links look like ours. Control characters
+    are refused too: browsers drop tabs and newlines from addresses (a tab between two slashes makes
+    "//evil"), and in a header they would break the response."""
+    if (value and value.startswith("/") and not value.startswith("//") and "\\" not in value
+            and value.isprintable()):
         return value
     return "/"
 
@@ -34,14 +38,14 @@ def _login_done(request, user: User, next_url: str):
 
 @view_config(route_name="login", renderer=TEMPLATES + "login.pt", permission=NO_PERMISSION_REQUIRED)
 def login(request):
-    next_url = safe_next(request.params.get("next"))
+    next_url = safe_next(param(request, "next"))
     values = {"email": "", "next": next_url, "error": None, "page_title": "Accesso"}
     if request.method != "POST":
         return values
-    values["email"] = request.POST.get("email", "")
+    values["email"] = posted(request, "email")
     try:
         user = services.authenticate(request.dbsession, request.registry.settings, values["email"],
-                                     request.POST.get("password", ""), request.client_addr or "")
+                                     posted(request, "password"), request.client_addr or "")
     except UserError as error:
         values["error"] = error.message
         request.response.status = 400
@@ -58,19 +62,26 @@ def login_totp(request):
     if not pending:
         return HTTPFound(request.route_url("login"))
     values = {"error": None, "page_title": "Verifica in due passaggi"}
-    if request.method == "POST":
-        user = request.dbsession.get(User, pending["user_id"])
-        attempts = pending.get("attempts", 0) + 1
-        if user is not None and services.check_totp(user, request.POST.get("code", "")):
+    if request.method != "POST":
+        return values
+    db, ip = request.dbsession, request.client_addr or ""
+    user = db.get(User, pending["user_id"])
+
+    def throttled():
+        return services.throttled(db, request.registry.settings, user.email, ip)
+
+    # Wrong codes are counted in the database (see second_factor_ok), so replaying an older session
+    # cookie does not buy more guesses; once throttled, not even a right code is looked at.
+    if user is not None and user.active and not throttled():
+        if services.second_factor_ok(db, user, posted(request, "code"), ip):
             return _login_done(request, user, pending["next"])
-        if attempts >= 5:
-            request.session.pop("totp_pending", None)
-            request.flash("Troppi codici errati: ripetere l'accesso.", "danger")
-            return HTTPFound(request.route_url("login"))
-        request.session["totp_pending"] = {**pending, "attempts": attempts}
-        values["error"] = "Codice non valido o scaduto."
-        request.response.status = 400
-    return values
+        if not throttled():
+            values["error"] = "Codice non valido o scaduto."
+            request.response.status = 400
+            return values
+    request.session.pop("totp_pending", None)
+    request.flash("Troppi codici errati: ripetere l'accesso.", "danger")
+    return HTTPFound(request.route_url("login"))
 
 
 @view_config(route_name="logout", request_method="POST", permission=NO_PERMISSION_REQUIRED)
@@ -86,13 +97,14 @@ def password_forgot(request):
     if request.method != "POST":
         return values
     try:
-        email = services.normalize_email(request.POST.get("email", ""))
+        email = services.normalize_email(posted(request, "email"))
     except UserError as error:
         values["error"] = error.message
         request.response.status = 400
         return values
     user = services.user_by_email(request.dbsession, email)
-    if user is not None and user.active:
+    if user is not None and user.active and not services.links_exhausted(
+            request.dbsession, request.registry.settings, "password-reset", user.email):
         token = services.password_reset_token(request.registry.settings, user)
         link = request.route_url("password_reset", _query={"token": token})
         queue_email(request, to=[(user.full_name, user.email)], purpose="password-reset",
@@ -107,17 +119,17 @@ def password_forgot(request):
 
 @view_config(route_name="password_reset", renderer=TEMPLATES + "password_reset.pt", permission=NO_PERMISSION_REQUIRED)
 def password_reset(request):
-    token = request.params.get("token", "")
+    token = param(request, "token")
     values = {"token": token, "error": None, "page_title": "Nuova password"}
     if request.method != "POST":
         return values
-    if request.POST.get("password") != request.POST.get("password_confirm"):
+    if posted(request, "password") != posted(request, "password_confirm"):
         values["error"] = "Le due password non coincidono."
         request.response.status = 400
         return values
     try:
         user = services.reset_password(request.dbsession, request.registry.settings, token,
-                                       request.POST.get("password", ""))
+                                       posted(request, "password"))
     except UserError as error:
         values["error"] = error.message
         request.response.status = 400
@@ -130,7 +142,7 @@ def password_reset(request):
 @view_config(route_name="verify_email", renderer="occ_core:web/templates/error.pt", permission=NO_PERMISSION_REQUIRED)
 def verify_email(request):
     try:
-        user = services.verify_email(request.dbsession, request.registry.settings, request.params.get("token", ""))
+        user = services.verify_email(request.dbsession, request.registry.settings, param(request, "token"))
     except UserError as error:
         request.response.status = 400
         return {"page_title": "Verifica dell'email", "message": error.message}
@@ -143,17 +155,18 @@ def verify_email(request):
 def account(request):
     user = request.identity
     values = {"user": user, "error": None, "page_title": "Il mio profilo", "totp_uri": None, "totp_qr": None}
-    action = request.POST.get("action") if request.method == "POST" else None
+    action = posted(request, "action") if request.method == "POST" else None
     try:
         if action == "password":
-            if not verify_password(user.password_hash, request.POST.get("current_password", "")):
+            if not verify_password(user.password_hash, posted(request, "current_password")):
                 raise UserError("La password attuale non è corretta.")
-            if request.POST.get("password") != request.POST.get("password_confirm"):
+            if posted(request, "password") != posted(request, "password_confirm"):
                 raise UserError("Le due password non coincidono.")
-            user.password_hash = hash_password(request.POST.get("password", ""))
+            user.password_hash = hash_password(posted(request, "password"))
             audit(request, "password.changed", object_type="User", object_id=user.id, tenant=None)
             request.flash("Password aggiornata.")
-            return HTTPFound(request.route_url("account"))
+            # The change ends the account's other sessions (see occ_core.security), not this one.
+            return HTTPFound(request.route_url("account"), headers=remember(request, user.id))
         if action == "verify":
             link = request.route_url("verify_email", _query={"token": services.verification_token(request.registry.settings, user)})
             queue_email(request, to=[(user.full_name, user.email)], purpose="verify-email",
@@ -165,7 +178,7 @@ def account(request):
             request.session["totp_setup"] = pyotp.random_base32()
         if action == "totp-confirm":
             secret = request.session.get("totp_setup", "")
-            if not secret or not pyotp.TOTP(secret).verify(request.POST.get("code", "").replace(" ", ""), valid_window=1):
+            if not secret or not pyotp.TOTP(secret).verify(posted(request, "code").replace(" ", ""), valid_window=1):
                 raise UserError("Codice non valido: controllare l'ora del telefono e riprovare.")
             user.totp_secret, user.totp_enabled = secret, True
             request.session.pop("totp_setup", None)
@@ -173,7 +186,7 @@ def account(request):
             request.flash("Verifica in due passaggi attivata.")
             return HTTPFound(request.route_url("account"))
         if action == "totp-disable":
-            if not services.check_totp(user, request.POST.get("code", "")):
+            if not services.check_totp(user, posted(request, "code")):
                 raise UserError("Codice non valido.")
             user.totp_secret, user.totp_enabled = "", False
             audit(request, "totp.disabled", object_type="User", object_id=user.id, tenant=None)

@@ -12,7 +12,6 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from occ_core.accounts import roles, services as accounts
-from occ_core.accounts.models import LoginAttempt
 from occ_core.api.errors import ApiError, json_body
 from occ_core.api.openapi import build_document
 from occ_core.audit.services import audit
@@ -51,8 +50,7 @@ def token(request):
         user = accounts.authenticate(db, settings, email, password, ip)
     except UserError as error:
         return _refuse(request, 401, error.message)
-    if user.totp_enabled and not accounts.check_totp(user, str(body.get("totp") or "")):
-        db.add(LoginAttempt(email=user.email, ip=ip[:64], success=False))
+    if user.totp_enabled and not accounts.second_factor_ok(db, user, str(body.get("totp") or ""), ip):
         return _refuse(request, 401, "Serve il codice valido della verifica in due passaggi (campo «totp»).")
     tenant = None
     if body.get("tenant") is not None:

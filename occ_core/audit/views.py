@@ -13,6 +13,7 @@ from occ_core.audit.models import AuditEntry
 from occ_core.errors import UserError
 from occ_core.tenants.models import Tenant
 from occ_core.web import ui
+from occ_core.web.forms import parse_date
 
 TEMPLATE = "occ_core:audit/templates/audit.pt"
 ACTION_LABELS = {
@@ -41,23 +42,10 @@ class AuditFilters:
     date_to: date | None = None
 
 
-def parse_date(value: str, label: str) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    # Browsers with a date picker send ISO dates; without one, people type the Italian form.
-    for parse in (date.fromisoformat, lambda text: datetime.strptime(text, "%d/%m/%Y").date()):
-        try:
-            return parse(value)
-        except ValueError:
-            continue
-    raise UserError(f"La data «{label}» non è valida: usare il formato gg/mm/aaaa.")
-
-
 def parse_filters(params) -> AuditFilters:
     filters = AuditFilters(action=params.get("action", "").strip()[:80], user=params.get("user", "").strip()[:254],
-                           date_from=parse_date(params.get("from", ""), "dal"),
-                           date_to=parse_date(params.get("to", ""), "al"))
+                           date_from=parse_date(params.get("from", ""), "Dal"),
+                           date_to=parse_date(params.get("to", ""), "Al"))
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise UserError("La data iniziale è successiva a quella finale.")
     return filters

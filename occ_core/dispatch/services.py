@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from occ_core.background import send_after_commit
 from occ_core.db import utcnow
@@ -49,15 +49,25 @@ def queue_message(db, transaction_manager, registry, *, tenant_id, channel, subj
     return message
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """How long a delivery waits for its next try after ``attempts`` tries: doubling, at most an hour."""
+    return timedelta(seconds=min(30 * 2 ** attempts, 3600))
+
+
 def requeue_stale(env, minutes: int = STALE_MINUTES) -> int:
     """Send again the task of deliveries still queued after ``minutes``: the broker may have been
-    unreachable when their transaction committed. A duplicate task is harmless (see ``deliver``)."""
+    unreachable when their transaction committed. A delivery waiting for the retry of a failed try is
+    stale only ``minutes`` after that retry was due, so that the back-off is kept. A duplicate task is
+    harmless (see ``deliver``)."""
     from occ_core.dispatch.tasks import deliver as deliver_task
 
-    limit = utcnow() - timedelta(minutes=minutes)
-    stale = env.dbsession.execute(
-        select(Delivery.id, Delivery.tenant_id).where(Delivery.status == QUEUED, Delivery.updated_at < limit)
+    now, grace = utcnow(), timedelta(minutes=minutes)
+    queued = env.dbsession.execute(
+        select(Delivery.id, Delivery.tenant_id, Delivery.attempts, Delivery.updated_at)
+        .where(Delivery.status == QUEUED, Delivery.updated_at < now - grace)
     ).all()
+    stale = [(delivery_id, tenant_id) for delivery_id, tenant_id, attempts, updated_at in queued
+             if updated_at + (retry_delay(attempts) if attempts else timedelta()) + grace < now]
     for delivery_id, tenant_id in stale:
         send_after_commit(env.tm, deliver_task, tenant_id, delivery_id)
     return len(stale)
@@ -99,7 +109,7 @@ def deliver(env, delivery_id: int) -> str:
         _set_status(env, delivery, QUEUED, f"Tentativo {delivery.attempts} non riuscito: {error}")
         env.tm.commit()
         env.tm.begin()
-        raise env.task.retry(countdown=min(30 * 2 ** delivery.attempts, 3600))
+        raise env.task.retry(countdown=retry_delay(delivery.attempts).total_seconds())
     except PermanentFailure as error:
         delivery.last_error = str(error)
         _set_status(env, delivery, FAILED, str(error))
@@ -109,6 +119,17 @@ def deliver(env, delivery_id: int) -> str:
     delivery.last_error = ""
     _set_status(env, delivery, SENT)
     return "sent"
+
+
+def sent_recently(db, purpose: str, address: str, minutes: int) -> int:
+    """How many messages for ``purpose`` were queued to ``address`` in the last ``minutes``: public
+    forms that email a link check it, so that nobody can flood a mailbox through them."""
+    since = utcnow() - timedelta(minutes=minutes)
+    return db.scalar(
+        select(func.count(Delivery.id)).join(OutboxMessage, OutboxMessage.id == Delivery.message_id)
+        .where(OutboxMessage.purpose == purpose, func.lower(Delivery.address) == address.lower(),
+               OutboxMessage.created_at >= since)
+    )
 
 
 def queue_email(request, *, subject, body_text, to, purpose="", tenant_id=None):

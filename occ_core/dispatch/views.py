@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from occ_core.accounts.models import User
 from occ_core.dispatch.models import STATUS_LABELS, Delivery, OutboxMessage
@@ -67,7 +68,9 @@ def message_page(request, back_route: str):
     message = None
     # An id beyond the column's range cannot exist, and PostgreSQL would refuse to compare it.
     if message_id <= MAX_ID:
-        message = request.dbsession.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id))
+        message = request.dbsession.scalar(
+            select(OutboxMessage).where(OutboxMessage.id == message_id)
+            .options(selectinload(OutboxMessage.deliveries).selectinload(Delivery.events)))
     if message is None:
         raise HTTPNotFound()
     author = request.dbsession.get(User, message.created_by_id) if message.created_by_id else None

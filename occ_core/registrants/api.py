@@ -5,6 +5,7 @@ repeating a request changes nothing and writes nothing."""
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 
 from pyramid.view import view_config
@@ -46,7 +47,7 @@ def _code(request) -> str:
 
 
 def _choice_param(request, name: str, options: dict) -> str:
-    value = request.params.get(name, "")
+    value = request.GET.get(name, "")
     if value and value not in options:
         raise invalid({name: f"Valore non ammesso: usare uno tra {', '.join(options)}."})
     return value
@@ -54,10 +55,11 @@ def _choice_param(request, name: str, options: dict) -> str:
 
 @view_config(route_name="api_registrants", request_method="GET", permission=VIEW, **API)
 def registrant_list(request):
-    page_text = request.params.get("page", "1")
-    if not page_text.isdigit() or not 0 < int(page_text) < 100000:
+    page_text = request.GET.get("page", "1")
+    # Only ASCII digits: str.isdigit() also accepts "²", which int() refuses.
+    if not re.fullmatch(r"[0-9]{1,5}", page_text) or int(page_text) == 0:
         raise invalid({"page": "Il numero di pagina deve essere un intero positivo."})
-    filters = {"text": request.params.get("q", "")[:100], "category": _choice_param(request, "category", CATEGORIES),
+    filters = {"text": request.GET.get("q", "")[:100], "category": _choice_param(request, "category", CATEGORIES),
                "status": _choice_param(request, "status", STATUSES)}
     db, tenant_id, page = request.dbsession, request.tenant.id, int(page_text)
     total = services.count(db, tenant_id, **filters)

@@ -17,6 +17,7 @@ from pyramid.view import view_config
 from occ_core.audit.services import audit
 from occ_core.errors import UserError
 from occ_core.registrants.display import display_value
+from occ_core.web.forms import posted, read_upload, refuse
 from shared_registry import services
 from shared_registry.fields import label_of
 
@@ -83,10 +84,10 @@ def size_text(size: int) -> str:
 def read_uploaded_file(request) -> tuple[bytes, str]:
     """Content and name of the uploaded file, within the size limit."""
     upload = request.POST.get("file")
-    if upload is None or not hasattr(upload, "file"):
-        raise UserError("Selezioni il file CSV da importare.", field="file")
     limit = int(request.registry.settings["occ.upload_max_bytes"])
-    content = upload.file.read(limit + 1)
+    content = read_upload(upload, limit)
+    if content is None:
+        raise UserError("Selezioni il file CSV da importare.", field="file")
     if len(content) > limit:
         raise UserError(f"Il file supera la dimensione massima consentita ({size_text(limit)}).", field="file")
     if not content.strip():
@@ -115,12 +116,12 @@ def registrants_import(request):
               "display_value": display_value, "label_of": label_of,
               "max_size": size_text(int(request.registry.settings["occ.upload_max_bytes"])),
               "columns": [label_of(name) for name in services.CSV_COLUMNS]}
-    action = request.POST.get("action") if request.method == "POST" else None
+    action = posted(request, "action") if request.method == "POST" else None
     try:
         if action == "preview":
             values.update(_preview(request, *read_uploaded_file(request)))
         elif action == "confirm":
-            token = request.POST.get("token", "")
+            token = posted(request, "token")
             content = load_upload(request, token)
             try:
                 counts = services.apply_import(request.dbsession, request.tenant.id, content)
@@ -132,10 +133,9 @@ def registrants_import(request):
                           f"{counts['invariato']} invariati, {counts['errore']} righe con errori non importate.")
             return HTTPFound(request.route_url("registrants", tenant=request.tenant.slug))
         elif action == "cancel":
-            discard_upload(request, request.POST.get("token", ""))
+            discard_upload(request, posted(request, "token"))
             request.flash("Importazione annullata: nessun dato è stato modificato.", "info")
             return HTTPFound(request.route_url("registrants_import", tenant=request.tenant.slug))
     except UserError as error:
-        values.update(step="upload", error=error.message)
-        request.response.status = 400
+        values.update(step="upload", error=refuse(request, error))
     return values

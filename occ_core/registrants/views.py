@@ -12,6 +12,7 @@ from occ_core.accounts.models import User
 from occ_core.audit.models import AuditEntry
 from occ_core.registrants.display import display_value
 from occ_core.web import ui
+from occ_core.web.forms import posted_all
 from shared_registry import services
 from shared_registry.fields import FIELDS, label_of
 from shared_registry.models import CATEGORIES, STATUSES, Registrant
@@ -65,9 +66,9 @@ NEW_CREDIT_ROWS = 2
 def _filters(request) -> dict:
     """Search and filters of the list; unknown filter values are ignored rather than refused."""
     return {
-        "text": request.params.get("q", "").strip()[:100],
-        "category": request.params.get("category", "") if request.params.get("category") in CATEGORIES else "",
-        "status": request.params.get("status", "") if request.params.get("status") in STATUSES else "",
+        "text": request.GET.get("q", "").strip()[:100],
+        "category": request.GET.get("category", "") if request.GET.get("category") in CATEGORIES else "",
+        "status": request.GET.get("status", "") if request.GET.get("status") in STATUSES else "",
     }
 
 
@@ -179,7 +180,7 @@ def _form_values(registrant: Registrant | None) -> dict:
 
 def _credit_rows(request, registrant: Registrant | None) -> list[tuple[str, str]]:
     if request.method == "POST":
-        rows = list(zip(request.POST.getall("credit_year"), request.POST.getall("credit_amount")))
+        rows = list(zip(posted_all(request, "credit_year"), posted_all(request, "credit_amount")))
     else:
         rows = [(str(c.year), services.format_credits(c.credits)) for c in (registrant.credits if registrant else [])]
     return rows + [("", "")] * NEW_CREDIT_ROWS
@@ -189,7 +190,7 @@ def _posted_record(request, codice_fiscale: str) -> dict:
     data = {name: request.POST.get(name, "") for name in FIELDS}
     data["codice_fiscale"] = codice_fiscale
     pairs = [(year.strip(), amount.strip()) for year, amount in
-             zip(request.POST.getall("credit_year"), request.POST.getall("credit_amount"))]
+             zip(posted_all(request, "credit_year"), posted_all(request, "credit_amount"))]
     data["credits"] = ";".join(f"{year}:{amount}" for year, amount in pairs if year or amount)
     return data
 

@@ -5,7 +5,6 @@ filtered and written with its ``tenant_id`` explicitly."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import view_config
@@ -20,25 +19,13 @@ from occ_core.dispatch.services import queue_email
 from occ_core.errors import UserError
 from occ_core.tenants import services
 from occ_core.tenants.models import Contract, Tenant
-from occ_core.tenants.views import TEMPLATES, posted, refuse
+from occ_core.tenants.views import TEMPLATES
+from occ_core.web.forms import parse_date, posted, refuse
 
 ADMIN_ROLE = "amministratore"
 ID_PATTERN = re.compile(r"[0-9]{1,9}")
 # Fields shown again as typed when a form of the Order's page is refused.
 FORM_FIELDS = ("email", "full_name", "module", "valid_from", "valid_until", "notes")
-
-
-def parse_date(text: str, label: str) -> date | None:
-    """A date typed in a form: ISO (what a date field sends) or the Italian gg/mm/aaaa."""
-    text = text.strip()
-    if not text:
-        return None
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise UserError(f"{label}: la data «{text}» non è valida, usare il formato gg/mm/aaaa.")
 
 
 @view_config(route_name="admin_tenants", renderer=TEMPLATES + "admin_tenants.pt", permission="platform:admin")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from stdnum.exceptions import ValidationError
 from stdnum.it import codicefiscale, iva
 
+from occ_core.clock import today
 from occ_core.errors import UserError
 from occ_core.plugins import ModuleInfo
 from occ_core.tenants.models import Contract, Tenant, TenantModule
@@ -19,10 +20,6 @@ from shared_registry.fields import EMAIL_PATTERN
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 # Path segments that are not tenants.
 RESERVED_SLUGS = {"admin", "api", "static", "login", "logout", "password", "verify", "account", "health"}
-
-
-def today() -> date:
-    return date.today()
 
 
 def get_tenant(db, slug: str) -> Tenant | None:

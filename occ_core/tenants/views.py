@@ -7,28 +7,10 @@ from pyramid.view import view_config
 from occ_core.audit.services import audit
 from occ_core.errors import UserError
 from occ_core.tenants import services
+from occ_core.web.forms import posted, read_upload, refuse
 
 TEMPLATES = "occ_core:tenants/templates/"
 FEES_SLOT = "tenant_settings.fees"
-
-
-def refuse(request, error: UserError) -> str:
-    """Answer 400 and make sure nothing of the failed request is committed, even if already flushed."""
-    request.response.status = 400
-    request.tm.doom()
-    return error.message
-
-
-def posted(request, name: str) -> str:
-    """A posted text field; a file sent in its place counts as empty rather than breaking the page."""
-    value = request.POST.get(name, "")
-    return value if isinstance(value, str) else ""
-
-
-def read_upload(field, limit: int) -> bytes | None:
-    """At most ``limit + 1`` bytes of an uploaded file: enough to tell that it is too large."""
-    stream = getattr(field, "file", None)
-    return stream.read(limit + 1) if stream is not None else None
 
 
 def switch_module(request, tenant, module: str, enable: bool) -> None:

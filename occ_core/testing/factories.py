@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import date
 
 from occ_core.accounts.roles import add_membership
@@ -73,3 +74,22 @@ def registry_snapshot(db):
         for r in db.scalars(select(Registrant).order_by(Registrant.id))
     ]
     return registrants, db.scalar(select(func.count(AuditEntry.id)))
+
+
+@contextmanager
+def counted_queries(registry):
+    """``with counted_queries(registry) as statements:`` the SQL statements run meanwhile, to show that
+    a page does not query once per row (N+1)."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = registry["db.engine"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

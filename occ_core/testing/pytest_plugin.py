@@ -29,6 +29,21 @@ def settings(tmp_path_factory):
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Cheap argon2 parameters for tests only: the suite hashes hundreds of passwords, and the
+    production cost (tens of milliseconds each) would dominate its run time."""
+    from argon2 import PasswordHasher
+
+    from occ_core.accounts import passwords
+
+    saved = passwords._hasher, passwords._DUMMY_HASH
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("occ-dummy-password")
+    yield
+    passwords._hasher, passwords._DUMMY_HASH = saved
+
+
 @pytest.fixture(scope="session")
 def app(settings):
     from occ_core import migrate

@@ -4,9 +4,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from pyramid.renderers import get_renderer
 from pyramid.response import Response
@@ -14,7 +13,7 @@ from pyramid.response import Response
 from shared_registry.services import FORMULA_GUARD, FORMULA_STARTS
 from sqlalchemy import func, select
 
-ROME = ZoneInfo("Europe/Rome")
+from occ_core.clock import ROME
 
 
 def flash(request, message: str, kind: str = "success"):
@@ -75,12 +74,7 @@ def csv_response(rows, filename: str) -> Response:
 
 
 def is_active(request, url: str, prefix: str = "") -> bool:
-    target = prefix or url
     return request.path_url == url or (bool(prefix) and request.path.startswith(prefix))
-
-
-def today() -> date:
-    return date.today()
 
 
 def nav_items(request) -> list:

@@ -70,3 +70,21 @@ def test_db_status_and_demo_is_repeatable(occ, dbtx):
     assert "aggiornato" in occ("demo")
     with dbtx() as db:
         assert db.scalar(select(func.count()).select_from(Tenant).where(Tenant.slug == "demo")) == 1
+
+
+def test_models_and_migrations_are_in_step(occ):
+    """Every stream's migrations create exactly what its models declare (a missing migration fails here)."""
+    assert "allineati" in occ("db", "check")
+
+
+def test_db_check_notices_a_schema_that_differs(occ, registry):
+    from sqlalchemy import text
+
+    engine = registry["db.engine"]
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE tenants ADD COLUMN stray_column INTEGER"))
+    try:
+        assert "occ_core: 1 differenze" in occ("db", "check", status=1)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE tenants DROP COLUMN stray_column"))

@@ -6,9 +6,12 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from occ_core.accounts.services import links_exhausted
 from occ_core.audit.services import audit
 from occ_core.errors import UserError
 from occ_core.events import DomainEvent, emit
+from occ_core.web import forms
+from occ_core.web.forms import param, posted
 from shared_registry.fields import FIELDS
 from shared_registry.models import Registrant
 from shared_registry.services import format_credits
@@ -26,9 +29,7 @@ SUBMIT_MESSAGES = {
 
 def refuse(request, values: dict, error: UserError) -> dict:
     """Bad input: nothing of this request is written and the form comes back with the message."""
-    request.tm.doom()
-    request.response.status = 400
-    values["error"] = error.message
+    values["error"] = forms.refuse(request, error)
     values["errors"] = getattr(error, "errors", None) or ({error.field: error.message} if error.field else {})
     return values
 
@@ -46,13 +47,14 @@ def activate(request):
               "sent": False, "error": None, "errors": {}}
     if request.method != "POST":
         return values
-    values.update(codice_fiscale=request.POST.get("codice_fiscale", ""), email=request.POST.get("email", ""))
+    values.update(codice_fiscale=posted(request, "codice_fiscale"), email=posted(request, "email"))
     try:
         code, address = services.parse_activation_request(values["codice_fiscale"], values["email"])
     except UserError as error:
         return refuse(request, values, error)
     registrant = services.find_for_activation(request.dbsession, request.tenant, code, address)
-    if registrant is not None:
+    if registrant is not None and not links_exhausted(request.dbsession, request.registry.settings,
+                                                      services.ACTIVATION_PURPOSE, address):
         services.send_activation(request, registrant, address)
     # The same answer whether the data matched or not, so that nobody learns who is registered.
     values["sent"] = True
@@ -62,7 +64,7 @@ def activate(request):
 @view_config(route_name="iscritti_online.activate_confirm", renderer=TEMPLATES + "activate_confirm.pt",
              permission=NO_PERMISSION_REQUIRED)
 def activate_confirm(request):
-    token = request.params.get("token", "")
+    token = param(request, "token")
     values = {"page_title": "Scelta della password", "token": token, "email": "", "error": None, "errors": {}}
     settings = request.registry.settings
     try:
@@ -70,10 +72,10 @@ def activate_confirm(request):
         values["email"] = payload["email"]
         if request.method != "POST":
             return values
-        if request.POST.get("password") != request.POST.get("password_confirm"):
+        if posted(request, "password") != posted(request, "password_confirm"):
             raise UserError("Le due password non coincidono.", field="password_confirm")
         user, registrant = services.activate(request.dbsession, settings, request.tenant, token,
-                                             request.POST.get("password", ""))
+                                             posted(request, "password"))
     except UserError as error:
         return refuse(request, values, error)
     audit(request, "iscritti_online.account.activated", object_type="Registrant", object_id=registrant.id,
@@ -149,8 +151,8 @@ def review(request):
               "PENDING": PENDING}
     if request.method != "POST":
         return values
-    action = request.POST.get("action")
-    values["reason"] = request.POST.get("reason", "")
+    action = posted(request, "action")
+    values["reason"] = posted(request, "reason")
     try:
         if action == "approve":
             db.info["audit_details"] = {"via": "iscritti_online", "change_request": change_request.id}

@@ -66,8 +66,11 @@ def test_filters_by_action_user_and_dates(testapp, orders, dbtx):
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"from": "31/02/2024"}, "La data «dal» non è valida"),
-    ({"to": "domani"}, "La data «al» non è valida"),
+    ({"from": "31/02/2024"}, "Dal: la data «31/02/2024» non è valida"),
+    ({"to": "domani"}, "Al: la data «domani» non è valida"),
+    # At the ends of the calendar the conversion from Rome to UTC used to overflow (a 500).
+    ({"to": "31/12/9999"}, "Al: la data «31/12/9999» non è valida"),
+    ({"from": "0001-01-01"}, "Dal: la data «0001-01-01» non è valida"),
     ({"from": "2024-05-02", "to": "2024-05-01"}, "La data iniziale è successiva a quella finale."),
 ])
 def test_bad_dates_are_explained(testapp, orders, params, message):
