@@ -122,13 +122,12 @@ def deliver(env, delivery_id: int) -> str:
 
 
 def sent_recently(db, purpose: str, address: str, minutes: int) -> int:
-    """How many messages for ``purpose`` were queued to ``address`` in the last ``minutes``: public
-    forms that email a link check it, so that nobody can flood a mailbox through them."""
+    """How many messages for ``purpose`` were queued to ``address`` (as normalised, lower case) in the
+    last ``minutes``: public forms that email a link check it, so that nobody can flood a mailbox."""
     since = utcnow() - timedelta(minutes=minutes)
     return db.scalar(
         select(func.count(Delivery.id)).join(OutboxMessage, OutboxMessage.id == Delivery.message_id)
-        .where(OutboxMessage.purpose == purpose, func.lower(Delivery.address) == address.lower(),
-               OutboxMessage.created_at >= since)
+        .where(OutboxMessage.purpose == purpose, Delivery.address == address, OutboxMessage.created_at >= since)
     )
 
 

@@ -27,6 +27,13 @@ URL_PATTERN = re.compile(r"https?://[^\s<>\"']+")
 # Maildir names are "<time>.<unique>.<host>", the host escaped with backslash codes; nothing else is served.
 MAIL_KEY_PATTERN = re.compile(r"[\w.\\-]{1,255}")
 MAX_ID = 2**31 - 1
+# Signed single-use links (password, activation) are the recipient's alone: whoever reads the outbox
+# must not be able to use them first.
+LINK_TOKEN_PATTERN = re.compile(r"([?&]token=)[^&\s]+")
+
+
+def redact_link_tokens(text: str) -> str:
+    return LINK_TOKEN_PATTERN.sub(r"\1[riservato]", text or "")
 
 
 def linkify(text: str) -> Markup:
@@ -75,7 +82,7 @@ def message_page(request, back_route: str):
         raise HTTPNotFound()
     author = request.dbsession.get(User, message.created_by_id) if message.created_by_id else None
     return {"page_title": f"Messaggio n. {message.id}", "message": message, "author": author,
-            "body": linkify(message.body_text), "status_view": status_view,
+            "body": linkify(redact_link_tokens(message.body_text)), "status_view": status_view,
             "back_url": request.route_url(back_route, **{k: v for k, v in request.matchdict.items() if k != "id"})}
 
 

@@ -18,7 +18,28 @@ def add_renderer_globals(event):
     event.setdefault("page_title", "")
 
 
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def security_headers_tween_factory(handler, registry):
+    """No framing (clickjacking), no type sniffing, and no link tokens leaked through the Referer."""
+
+    def tween(request):
+        response = handler(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return tween
+
+
 def includeme(config):
+    config.add_tween("occ_core.web.security_headers_tween_factory")
     settings = config.get_settings()
     vendor = Path(settings.get("occ.vendor_dir") or Path.cwd() / "node_modules")
     config.add_static_view("static/vendor/bootstrap-italia", str(vendor / "bootstrap-italia" / "dist"),

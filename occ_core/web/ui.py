@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -74,7 +75,8 @@ def csv_response(rows, filename: str) -> Response:
 
 
 def is_active(request, url: str, prefix: str = "") -> bool:
-    return request.path_url == url or (bool(prefix) and request.path.startswith(prefix))
+    # Menu URLs are absolute for Orders and relative for the operator: compare paths.
+    return request.path == urlsplit(url).path or (bool(prefix) and request.path.startswith(prefix))
 
 
 def nav_items(request) -> list:

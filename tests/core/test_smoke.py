@@ -17,3 +17,26 @@ def test_wrong_password_is_refused_in_italian(testapp, dbtx, pm):
         make_user(db, "a@b.it")
     page = login(testapp, "a@b.it", "sbagliata-123", status=400)
     assert "Email o password non corretti" in page.text
+
+
+def test_pages_carry_security_headers(testapp):
+    response = testapp.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_current_menu_entry_is_marked(testapp, dbtx, pm):
+    with dbtx() as db:
+        tenant = make_tenant(db, pm, "milano")
+        make_user(db, "admin@milano.it", tenant, "amministratore")
+    login(testapp, "admin@milano.it")
+    page = testapp.get("/milano/members")
+    assert page.html.find("a", attrs={"aria-current": "page"}).text.strip() == "Utenti"
+
+
+def test_operator_menu_marks_the_current_page(testapp, dbtx):
+    with dbtx() as db:
+        make_user(db, "op@piattaforma.it", operator=True)
+    login(testapp, "op@piattaforma.it")
+    assert testapp.get("/admin").html.find("a", attrs={"aria-current": "page"}).text.strip() == "Ordini"

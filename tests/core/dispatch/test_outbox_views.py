@@ -146,3 +146,22 @@ def test_outbox_rows_of_a_new_member_are_shown_to_their_order_only(testapp, orde
     testapp.reset()
     login(testapp, "admin@roma.it")
     assert "g@studio.it" not in testapp.get("/roma/outbox").text
+
+
+def test_the_outbox_never_shows_a_usable_password_link(testapp, orders, dbtx):
+    """Whoever reads the outbox could otherwise set a new member's password before they do."""
+    with dbtx() as db:
+        make_user(db, "admin@milano.it", db.get(Tenant, orders["milano"]), "amministratore")
+        gestore = db.scalar(select(Role.id).where(Role.tenant_id == orders["milano"], Role.code == "gestore"))
+    login(testapp, "admin@milano.it")
+    testapp.post("/milano/members", {"csrf_token": csrf_token(testapp), "action": "add", "email": "g@studio.it",
+                                     "full_name": "Gino Gestore", "role_id": gestore}, status=302)
+    with dbtx() as db:
+        message = db.scalars(select(OutboxMessage).where(OutboxMessage.tenant_id == orders["milano"])
+                             .order_by(OutboxMessage.id.desc())).first()
+        token = re.search(r"token=([^&\s]+)", message.body_text).group(1)
+    testapp.reset()
+    login(testapp, "segreteria@milano.it")
+    page = testapp.get(f"/milano/outbox/{message.id}")
+    assert "token=[riservato]" in page.text
+    assert token not in page.text
