@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 import click
