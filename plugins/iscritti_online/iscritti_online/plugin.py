@@ -27,7 +27,10 @@ SETTINGS = "iscritti_online:settings:edit"
 
 
 def _pending_count(request) -> int:
-    return pending_count(request.dbsession, request.tenant)
+    # Menu, widget and quick links all show it: count once per request.
+    if "_iscritti_online_pending" not in request.__dict__:
+        request.__dict__["_iscritti_online_pending"] = pending_count(request.dbsession, request.tenant)
+    return request.__dict__["_iscritti_online_pending"]
 
 
 def _pending_text(count: int) -> str:
