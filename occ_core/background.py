@@ -10,7 +10,6 @@ from pathlib import Path
 
 import transaction
 from celery import Celery
-from celery.schedules import crontab
 
 from occ_core.db import transactional_session
 from occ_core.settings import as_bool
@@ -150,7 +149,3 @@ def send_after_commit(transaction_manager, task, *args, **kwargs):
             task.apply_async(args=args, kwargs=kwargs)
 
     transaction_manager.get().addAfterCommitHook(hook)
-
-
-def every_day_at(hour: int, minute: int = 0):
-    return crontab(hour=hour, minute=minute)

@@ -1,10 +1,9 @@
 """Database: declarative base, per-request sessions joined to the transaction, tenant scoping."""
 from __future__ import annotations
 
-from decimal import Decimal
 
 import zope.sqlalchemy
-from sqlalchemy import ForeignKey, Integer, Numeric, engine_from_config, event
+from sqlalchemy import ForeignKey, Integer, engine_from_config, event
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -14,26 +13,15 @@ from sqlalchemy.orm import (
     sessionmaker,
     with_loader_criteria,
 )
-from sqlalchemy.types import TypeDecorator
 
 from shared_registry.db import NAMING_CONVENTION, TenantOwned as RegistryTenantOwned, UtcDateTime, utcnow
 from sqlalchemy import MetaData
 
-__all__ = ["Base", "TenantOwned", "TenantOptional", "UtcDateTime", "utcnow", "Money", "TenantViolation"]
+__all__ = ["Base", "TenantOwned", "TenantOptional", "UtcDateTime", "utcnow", "TenantViolation"]
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class Money(TypeDecorator):
-    """Euro amounts: Decimal in Python, NUMERIC(14,2) in the database, never float."""
-
-    impl = Numeric(14, 2)
-    cache_ok = True
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else Decimal(value).quantize(Decimal("0.01"))
 
 
 class TenantOwned:

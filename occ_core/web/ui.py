@@ -37,13 +37,6 @@ def fmt_datetime(value) -> str:
     return "" if value is None else value.astimezone(ROME).strftime("%d/%m/%Y %H:%M")
 
 
-def fmt_money(value) -> str:
-    if value is None:
-        return ""
-    text = f"{Decimal(value):,.2f}"
-    return "€ " + text.replace(",", "X").replace(".", ",").replace("X", ".")
-
-
 def fmt_decimal(value) -> str:
     return "" if value is None else format(value, "f").replace(".", ",")
 
