@@ -119,6 +119,12 @@ def occ_registrant_menu(request, registrant):
     """Return ``NavItem`` entries shown on a registrant's page (links into modules)."""
 
 
+@hookspec
+def occ_dossier_tabs(request, dossier):
+    """Return ``NavItem`` entries for the tabs of a dossier's page (summary, parties, documents ...),
+    ordered by ``order``; check ``request.has_permission`` yourself."""
+
+
 # --- dispatch and domain events (per tenant, through the relay) ----------------------------------
 
 @hookspec

@@ -18,6 +18,9 @@ CORE_FEATURES = (
     "occ_core.audit.hooks",
     "occ_core.dispatch.hooks",
     "occ_core.registrants.hooks",
+    "occ_core.dossiers.hooks",
+    "occ_core.documents.hooks",
+    "occ_core.gestori.hooks",
     "occ_core.api.hooks",
     "occ_core.web.hooks",
 )

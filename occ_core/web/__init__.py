@@ -14,6 +14,7 @@ def add_renderer_globals(event):
     if request is None:
         return
     event["layout"] = get_renderer("occ_core:web/templates/layout.pt").implementation()
+    event["dossier_frame"] = get_renderer("occ_core:dossiers/templates/frame.pt").implementation()
     event["ui"] = ui
     event.setdefault("page_title", "")
 

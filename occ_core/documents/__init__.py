@@ -1,0 +1,1 @@
+"""The electronic file (fascicolo elettronico) of each dossier: documents, versions, storage."""

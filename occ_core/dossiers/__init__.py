@@ -1,0 +1,1 @@
+"""Dossiers (pratiche): the register of affairs, parties, creditors and the lifecycle of each procedure."""

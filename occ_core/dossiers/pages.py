@@ -1,0 +1,38 @@
+"""What every tab of a dossier's page shares: loading the dossier of the URL and the page frame."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPNotFound
+from sqlalchemy import select
+
+from occ_core.dossiers import procedures
+from occ_core.dossiers.models import Dossier
+
+
+def dossier_from_url(request, key: str = "id") -> Dossier:
+    """The dossier named by the URL, in the request's Order; 404 for anything else."""
+    raw = (request.matchdict or {}).get(key, "")
+    if not raw.isdigit():
+        raise HTTPNotFound()
+    dossier = request.dbsession.scalar(select(Dossier).where(Dossier.id == int(raw)))
+    if dossier is None:
+        raise HTTPNotFound()
+    return dossier
+
+
+def dossier_tabs(request, dossier) -> list:
+    tabs = [item for result in request.hooks.occ_dossier_tabs(request=request, dossier=dossier) for item in result]
+    return sorted(tabs, key=lambda item: item.order)
+
+
+def dossier_page(request, dossier, **values) -> dict:
+    """The renderer values of a dossier tab: the frame (header, tabs) plus the tab's own ``values``.
+
+    Tab templates use ``dossier_frame.macros['dossier']`` and fill its ``tab`` slot."""
+    return {
+        "dossier": dossier,
+        "tabs": dossier_tabs(request, dossier),
+        "state_label": procedures.state_label(request.tenant, dossier.state),
+        "procedure_label": procedures.procedure_label(dossier.procedure),
+        "page_title": f"Pratica {dossier.reference}",
+        **values,
+    }

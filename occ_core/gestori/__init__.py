@@ -1,0 +1,1 @@
+"""The list of gestori della crisi and their appointment to dossiers."""
