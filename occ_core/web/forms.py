@@ -4,7 +4,10 @@ A crafted request may send a file where a text field is expected (multipart form
 field: neither may break a page, so views read text fields through these helpers."""
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime
+from decimal import Decimal
 
 from occ_core.errors import UserError
 
@@ -59,3 +62,28 @@ def parse_date(text: str, label: str) -> date | None:
             return parsed
         break
     raise UserError(f"{label}: la data «{text[:40]}» non è valida, usare il formato gg/mm/aaaa.")
+
+
+MONEY_LIMIT = Decimal("999999999999.99")  # what NUMERIC(14,2) holds
+AMOUNT = re.compile(r"-?\d+(\.\d+)?")
+
+
+def parse_money(text: str, label: str) -> Decimal | None:
+    """An amount in euro as people type it: "1.234,56", "1234,56", "1234.56" or "€ 1 234"; empty is None.
+
+    A single dot followed by exactly three digits is read as a thousands separator (Italian habit)."""
+    cleaned = (text or "").replace("€", "").replace(" ", "").replace("\u00a0", "").strip()
+    if not cleaned:
+        return None
+    if "," in cleaned:
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    elif cleaned.count(".") > 1 or (cleaned.count(".") == 1 and len(cleaned.split(".")[1]) == 3):
+        cleaned = cleaned.replace(".", "")
+    if not AMOUNT.fullmatch(cleaned):
+        raise UserError(f"{label}: importo non valido (esempio: 1.234,56).", field=label)
+    amount = Decimal(cleaned)
+    if amount.as_tuple().exponent < -2:
+        raise UserError(f"{label}: indicare al massimo due decimali.", field=label)
+    if abs(amount) > MONEY_LIMIT:
+        raise UserError(f"{label}: importo troppo grande.", field=label)
+    return amount.quantize(Decimal("0.01"))

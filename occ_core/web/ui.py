@@ -41,6 +41,14 @@ def fmt_decimal(value) -> str:
     return "" if value is None else format(value, "f").replace(".", ",")
 
 
+def fmt_money(value) -> str:
+    """``Decimal("1234.5")`` -> ``"€ 1.234,50"``; empty for None."""
+    if value is None:
+        return ""
+    text = f"{value:,.2f}".replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return f"€ {text}"
+
+
 def iso(value) -> str:
     return "" if value is None else value.isoformat()
 
