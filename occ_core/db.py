@@ -1,6 +1,7 @@
 """Database: declarative base, per-request sessions joined to the transaction, tenant scoping."""
 from __future__ import annotations
 
+from functools import lru_cache
 
 import zope.sqlalchemy
 from sqlalchemy import ForeignKey, Integer, engine_from_config, event
@@ -49,18 +50,26 @@ class TenantViolation(RuntimeError):
     """A row of another Order was about to be written in a tenant-bound session."""
 
 
+@lru_cache(maxsize=4096)
+def tenant_criteria(tenant_id: int) -> tuple:
+    """The loader criteria that scope a statement to one Order, built once per Order and process.
+
+    Building them (analysing the lambdas) costs more than the rest of a small query; reusing them is
+    safe because the options are immutable. ``tenant_id`` is a closure variable, which SQLAlchemy
+    tracks as a bound parameter: every Order shares one compiled statement in the cache."""
+    return tuple(
+        with_loader_criteria(mixin, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+        for mixin in SCOPED_MIXINS
+    )
+
+
 def _scope_queries(execute_state):
     tenant_id = execute_state.session.info.get("tenant_id")
     if tenant_id is None or execute_state.execution_options.get("all_tenants"):
         return
     if not (execute_state.is_select or execute_state.is_update or execute_state.is_delete):
         return
-    execute_state.statement = execute_state.statement.options(
-        *(
-            with_loader_criteria(mixin, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-            for mixin in SCOPED_MIXINS
-        )
-    )
+    execute_state.statement = execute_state.statement.options(*tenant_criteria(tenant_id))
 
 
 def _stamp_and_guard(session, flush_context, instances):
@@ -112,6 +121,9 @@ def includeme(config):
     factory = make_session_factory(engine)
     config.registry["db.engine"] = engine
     config.registry["db.session_factory"] = factory
+    # pyramid_tm would otherwise ask for the user before routing, on every request (static files
+    # too), only to annotate a transaction log that SQLAlchemy does not keep.
+    settings.setdefault("tm.annotate_user", "false")
     config.include("pyramid_tm")
     config.include("pyramid_retry")
 

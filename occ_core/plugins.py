@@ -19,6 +19,7 @@ CORE_FEATURES = (
     "occ_core.dispatch.hooks",
     "occ_core.registrants.hooks",
     "occ_core.dossiers.hooks",
+    "occ_core.dossiers.hooks_parties",
     "occ_core.documents.hooks",
     "occ_core.gestori.hooks",
     "occ_core.api.hooks",

@@ -11,6 +11,7 @@ import jwt
 from pyramid.security import Allowed, Denied
 from pyramid.authentication import SessionAuthenticationHelper
 from pyramid.session import JSONSerializer, SignedCookieSessionFactory
+from sqlalchemy import bindparam, select
 
 from occ_core.accounts import roles
 from occ_core.accounts.links import subject_id
@@ -24,6 +25,9 @@ API_AUDIENCE = "occ-api"
 # The password stamp of the user when the session logged in: once the password changes (a reset after
 # a theft, say), the sessions opened with the old one end.
 SESSION_STAMP = "auth.password_stamp"
+# Built once, as every request runs it. Users belong to no Order and the class has no relationships,
+# so the Order scoping of occ_core.db would add nothing to this statement but its cost.
+_USER_BY_ID = select(User).where(User.id == bindparam("id")).execution_options(all_tenants=True)
 
 
 def is_api_request(request) -> bool:
@@ -79,7 +83,7 @@ class OccSecurityPolicy:
         user_id = self._user_id(request)
         if user_id is None:
             return None
-        user = request.dbsession.get(User, user_id)
+        user = request.dbsession.scalar(_USER_BY_ID, {"id": user_id})
         if user is None or not user.active:
             return None
         if not is_api_request(request) and request.session.get(SESSION_STAMP) != password_stamp(user):
@@ -112,20 +116,26 @@ class OccSecurityPolicy:
         return self.helper.forget(request, **kw)
 
 
-def membership(request):
+def role_id(request) -> int | None:
+    """The id of the user's role in the Order of the request; None for a non-member."""
     tenant = request.tenant
     user = request.identity
     if tenant is None or user is None:
         return None
-    return roles.membership_of(request.dbsession, tenant, user.id)
+    return request.order_config.role_of(request.dbsession, tenant.id, user.id)
+
+
+def membership(request):
+    """The user's ``Membership`` row in the Order of the request (loaded only when asked for)."""
+    if request.role_id is None:
+        return None
+    return roles.membership_of(request.dbsession, request.tenant, request.identity.id)
 
 
 def effective_permissions(request) -> frozenset:
-    found = request.membership
-    if found is None:
+    if request.role_id is None:
         return frozenset()
-    return frozenset(roles.role_permissions(request.dbsession, request.occ_plugins, found.role,
-                                            request.active_modules))
+    return request.order_config.permissions_of(request.role_id)
 
 
 def includeme(config):
@@ -142,5 +152,6 @@ def includeme(config):
     ))
     config.set_default_csrf_options(require_csrf=True)
     config.set_security_policy(OccSecurityPolicy())
+    config.add_request_method(role_id, reify=True)
     config.add_request_method(membership, reify=True)
     config.add_request_method(effective_permissions, reify=True)

@@ -75,7 +75,8 @@ def build_document(pm, application_url: str) -> dict:
                 # A copy: the hook may hand out the same dict on every call.
                 item = {**item, "servers": [{**server, "url": _absolute(server["url"], application_url)}
                                             for server in item["servers"]]}
-            paths[path] = item
+            # Two features may serve one path with different methods (reads and writes of dossiers).
+            paths[path] = {**paths.get(path, {}), **item}
     try:
         release = version("occ-core")
     except PackageNotFoundError:

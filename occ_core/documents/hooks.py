@@ -1,6 +1,6 @@
 """Core feature: the electronic file of each dossier."""
 from occ_core.hookspecs import hookimpl
-from occ_core.plugins import PermissionSpec
+from occ_core.plugins import NavItem, PermissionSpec
 
 GROUP = "Fascicolo elettronico"
 
@@ -15,3 +15,25 @@ def occ_permissions():
         PermissionSpec("dossier:document:manage", "Cambiare visibilità e ritirare documenti", GROUP,
                        ("amministratore", "segreteria")),
     ]
+
+
+@hookimpl
+def occ_settings_defaults():
+    from occ_core.documents.services import DEFAULT_MAX_BYTES, MAX_BYTES_SETTING
+
+    return {MAX_BYTES_SETTING: str(DEFAULT_MAX_BYTES)}
+
+
+@hookimpl
+def occ_pyramid_configure(config):
+    config.include("occ_core.documents.storage")
+    config.include("occ_core.documents.views")
+
+
+@hookimpl
+def occ_dossier_tabs(request, dossier):
+    if not request.has_permission("dossier:document:view"):
+        return []
+    url = request.route_url("dossier_documents", tenant=request.tenant.slug, id=dossier.id)
+    return [NavItem("Documenti", url, icon="it-files", order=40,
+                    active_prefix=request.route_path("dossier_documents", tenant=request.tenant.slug, id=dossier.id))]

@@ -1,6 +1,6 @@
 """Core feature: the dossier register, parties, creditors and lifecycle."""
 from occ_core.hookspecs import hookimpl
-from occ_core.plugins import PermissionSpec
+from occ_core.plugins import NavItem, PermissionSpec
 
 VIEWERS = ("amministratore", "segreteria", "referente", "consultazione")
 EDITORS = ("amministratore", "segreteria")
@@ -23,3 +23,19 @@ def occ_permissions():
 def occ_pyramid_configure(config):
     config.include("occ_core.dossiers.views")
     config.include("occ_core.dossiers.api")
+
+
+@hookimpl
+def occ_dossier_tabs(request, dossier):
+    if not request.has_permission("dossier:dossier:view"):
+        return []
+    return [NavItem(label, request.route_url(route, tenant=request.tenant.slug, id=dossier.id), order=order,
+                    active_prefix=request.route_path(route, tenant=request.tenant.slug, id=dossier.id))
+            for label, route, order in (("Riepilogo", "dossier", 10), ("Storico", "dossier_history", 90))]
+
+
+@hookimpl
+def occ_openapi_paths():
+    from occ_core.dossiers.api import openapi_paths
+
+    return openapi_paths()

@@ -1,6 +1,6 @@
 """Core feature: the list of gestori and their appointment."""
 from occ_core.hookspecs import hookimpl
-from occ_core.plugins import PermissionSpec
+from occ_core.plugins import NavItem, PermissionSpec
 
 GROUP = "Gestori della crisi"
 
@@ -17,4 +17,35 @@ def occ_permissions():
                        ("amministratore", "referente")),
         PermissionSpec("gestori:log:view", "Consultare e verificare il registro delle nomine", GROUP,
                        ("amministratore", "segreteria", "referente", "consultazione")),
+        PermissionSpec("gestori:settings:edit", "Stabilire i criteri di nomina dei gestori", GROUP,
+                       ("amministratore",)),
     ]
+
+
+@hookimpl
+def occ_pyramid_configure(config):
+    config.include("occ_core.gestori.views")
+
+
+@hookimpl
+def occ_navigation_items(request):
+    if not request.has_permission("gestori:gestore:view"):
+        return []
+    return [NavItem("Gestori", request.route_url("gestori", tenant=request.tenant.slug), icon="it-user",
+                    order=30, active_prefix=f"/{request.tenant.slug}/gestori")]
+
+
+@hookimpl
+def occ_dossier_tabs(request, dossier):
+    if not request.has_permission("gestori:gestore:view"):
+        return []
+    path = request.route_path("dossier_gestore", tenant=request.tenant.slug, id=dossier.id)
+    return [NavItem("Gestore", request.route_url("dossier_gestore", tenant=request.tenant.slug, id=dossier.id),
+                    icon="it-user", order=50, active_prefix=path)]
+
+
+@hookimpl
+def occ_cli_commands(cli):
+    from occ_core.gestori.cli import appointments
+
+    cli.add_command(appointments)

@@ -23,6 +23,8 @@ class Gestore(TenantOwned, Base):
     # The registry has its own metadata and migration stream: the link is by id, without a constraint.
     registrant_id: Mapped[int] = mapped_column(Integer, index=True)
     enrolled_on: Mapped[date] = mapped_column(Date)
+    # The registry keeps only the codice fiscale: the professional's VAT number is screened for conflicts too.
+    partita_iva: Mapped[str] = mapped_column(String(11), default="")
     # Qualifications (art. 4 co. 5): degree, initial course (200 hours, or 40 for registered
     # professionals) and the six-month traineeship.
     degree: Mapped[str] = mapped_column(String(200), default="")

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, JSON
 from sqlalchemy.orm import Mapped, mapped_column
 
 from occ_core.db import Base, TenantOwned, UtcDateTime, utcnow
+
+
+def new_config_stamp() -> str:
+    return secrets.token_hex(8)
 
 
 class Tenant(Base):
@@ -37,6 +42,11 @@ class Tenant(Base):
     logo_type: Mapped[str] = mapped_column(String(40), default="")
     # Module and feature preferences (e.g. fee defaults, editable registrant fields), by key.
     preferences: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Changes whenever the Order, its contracts, modules, roles, grants or memberships do (in the same
+    # transaction): web processes keep those per process and reload them when the stamp differs.
+    # Random rather than a counter, so that a stamp never comes back (a restored backup, a test
+    # database emptied and refilled with the same ids).
+    config_stamp: Mapped[str] = mapped_column(String(32), default=new_config_stamp, server_default="")
 
     @property
     def display_name(self) -> str:

@@ -3,9 +3,16 @@ from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.viewderivers import INGRESS
+from sqlalchemy import bindparam, event, select
+from sqlalchemy.orm import defer
 
 from occ_core.db import bind_tenant
-from occ_core.tenants import services
+from occ_core.tenants import cache
+from occ_core.tenants.models import Tenant
+
+# Built once (building a statement costs more than running it). The logo, up to 512 KB, is loaded only
+# by the pages that show it; the layout tells from ``logo_type`` whether there is one.
+_TENANT_OF_REQUEST = select(Tenant).where(Tenant.slug == bindparam("slug")).options(defer(Tenant.logo))
 
 
 def tenant(request):
@@ -13,17 +20,23 @@ def tenant(request):
     slug = (request.matchdict or {}).get("tenant")
     if not slug:
         return None
-    found = services.get_tenant(request.dbsession, slug)
+    found = request.dbsession.scalar(_TENANT_OF_REQUEST, {"slug": slug})
     if found is None or not found.active:
         return None
     bind_tenant(request.dbsession, found.id)
     return found
 
 
-def active_modules(request) -> frozenset:
+def order_config(request) -> cache.OrderConfig | None:
+    """The Order's active modules, role permissions and members' roles (cached per process)."""
     if request.tenant is None:
-        return frozenset()
-    return services.active_modules(request.dbsession, request.occ_plugins, request.tenant)
+        return None
+    return request.registry[cache.REGISTRY_KEY].config(request.dbsession, request.tenant)
+
+
+def active_modules(request) -> frozenset:
+    config = request.order_config
+    return frozenset() if config is None else config.active_modules
 
 
 def hooks(request):
@@ -66,7 +79,13 @@ def add_tenant_route(config, name, pattern, **kw):
 
 
 def includeme(config):
+    # Every session (requests, tasks, the command line) restamps the Orders whose configuration it changes.
+    factory = config.registry["db.session_factory"]
+    event.listen(factory, "after_flush", cache.restamp_after_flush)
+    event.listen(factory, "do_orm_execute", cache.restamp_on_bulk_change)
+    config.registry[cache.REGISTRY_KEY] = cache.OrderCache(config.registry.occ_plugins)
     config.add_request_method(tenant, reify=True)
+    config.add_request_method(order_config, reify=True)
     config.add_request_method(active_modules, reify=True)
     config.add_request_method(hooks, reify=True)
     # Outside the security check: an inactive module's page is "not found", not "forbidden".

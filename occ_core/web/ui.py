@@ -22,7 +22,8 @@ def flash(request, message: str, kind: str = "success"):
 
 
 def messages(request) -> list[dict]:
-    return request.session.pop_flash()
+    # Popping marks the session changed, which signs and sends the cookie again: only pop what is there.
+    return request.session.pop_flash() if request.session.peek_flash() else []
 
 
 def fmt_date(value) -> str:
@@ -77,14 +78,20 @@ def csv_response(rows, filename: str) -> Response:
 
 def is_active(request, url: str, prefix: str = "") -> bool:
     # Menu URLs are absolute for Orders and relative for the operator: compare paths.
-    return request.path == urlsplit(url).path or (bool(prefix) and request.path.startswith(prefix))
+    path = request.path  # WebOb quotes it anew on every access
+    return path == urlsplit(url).path or (bool(prefix) and path.startswith(prefix))
 
 
 def nav_items(request) -> list:
+    """The menu of the request (``request.nav_items``), which the layout and the dashboard both show."""
+    return request.nav_items
+
+
+def build_nav_items(request) -> list:
     """The menu: the Order's (filled by hooks of the core and of the active modules) or the operator's."""
     if request.identity is None:
         return []
-    if request.tenant is not None and request.membership is not None:
+    if request.tenant is not None and request.role_id is not None:
         groups = request.hooks.occ_navigation_items(request=request)
         return sorted((item for group in groups for item in group or ()), key=lambda item: item.order)
     if request.path.startswith("/admin") and request.identity.is_operator:

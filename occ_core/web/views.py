@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from occ_core.accounts.models import Membership
 from occ_core.tenants.models import Tenant
+from occ_core.web import ui
 
 
 @view_config(route_name="home", renderer="occ_core:web/templates/home.pt", permission="authenticated")
@@ -56,7 +57,7 @@ def forbidden(request):
 
 def is_outsider(request) -> bool:
     user = request.identity
-    return request.tenant is not None and request.membership is None and not (user is not None and user.is_operator)
+    return request.tenant is not None and request.role_id is None and not (user is not None and user.is_operator)
 
 
 @notfound_view_config(renderer="occ_core:web/templates/error.pt")
@@ -75,4 +76,5 @@ def includeme(config):
     config.add_route("home", "/")
     config.add_tenant_route("dashboard", "/")
     config.add_tenant_route("tenant_logo", "/logo")
+    config.add_request_method(ui.build_nav_items, "nav_items", reify=True)
     config.scan("occ_core.web.views")

@@ -21,6 +21,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('registrant_id', sa.Integer(), nullable=False),
     sa.Column('enrolled_on', sa.Date(), nullable=False),
+    sa.Column('partita_iva', sa.String(length=11), nullable=False),
     sa.Column('degree', sa.String(length=200), nullable=False),
     sa.Column('course_hours', sa.Integer(), nullable=True),
     sa.Column('course_completed_on', sa.Date(), nullable=True),

@@ -1,2 +1,203 @@
+"""The dossier list: filters, full-text search, sort, pages, saved filters, CSV export and print."""
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound
+from pyramid.renderers import render_to_response
+from pyramid.view import view_config
+from sqlalchemy import select
+from webob.multidict import MultiDict
+
+from occ_core.audit.services import audit
+from occ_core.clock import today
+from occ_core.dossiers import listing, procedures
+from occ_core.dossiers.models import SavedFilter
+from occ_core.errors import UserError
+from occ_core.web import ui
+from occ_core.web.forms import posted
+
+TEMPLATE = "occ_core:dossiers/templates/listing.pt"
+PRINT_TEMPLATE = "occ_core:dossiers/templates/listing_print.pt"
+VIEW = "dossier:dossier:view"
+PER_PAGE = 25
+PRINT_LIMIT = 500
+FILTER_NAME_LENGTH = 80
+# What the list's form and links carry besides the filters.
+LIST_PARAMS = ("sort",)
+
+
+def _read(params) -> tuple[listing.DossierFilters, str]:
+    return listing.DossierFilters.from_params(params), listing.parse_sort(params.get("sort"))
+
+
+def _query(filters: listing.DossierFilters, sort: str) -> dict[str, str]:
+    query = filters.params()
+    if sort != listing.DEFAULT_SORT:
+        query["sort"] = sort
+    return query
+
+
+def _gestori(request) -> list[tuple[str, str]]:
+    """(id, name) of the Order's gestori, for the filter."""
+    from occ_core.gestori.models import Gestore
+
+    if not request.has_permission("gestori:gestore:view"):
+        return []
+    names = [(str(g.id), g.registrant.full_name if g.registrant else f"Gestore {g.id}")
+             for g in request.dbsession.scalars(select(Gestore))]
+    return sorted(names, key=lambda item: item[1].casefold())
+
+
+def _saved_filters(request) -> list[SavedFilter]:
+    return list(request.dbsession.scalars(
+        select(SavedFilter).where(SavedFilter.user_id == request.identity.id).order_by(SavedFilter.name)))
+
+
+def _list_url(request, query: dict | None = None, route: str = "dossiers") -> str:
+    return request.route_url(route, tenant=request.tenant.slug, _query=query or {})
+
+
+def _page_values(request, params, **extra) -> dict:
+    """The list page for the query ``params``; bad filters give their messages and status 400."""
+    values = {
+        "page_title": "Pratiche", "form": {name: params.get(name, "") for name in
+                                           (*listing.DossierFilters.__dataclass_fields__, *LIST_PARAMS)},
+        "states": {code: procedures.state_label(request.tenant, code) for code in procedures.STATES},
+        "procedure_labels": {code: p.label for code, p in procedures.PROCEDURES.items()},
+        "regimes": procedures.REGIMES, "sorts": {code: label for code, (label, _order) in listing.SORTS.items()},
+        "gestori": _gestori(request), "saved_filters": _saved_filters(request), "errors": {},
+        "dossiers": [], "pager": None, "query": "", "filtered": False, "save_error": None, "save_name": "",
+        "can_create": request.has_permission("dossier:dossier:create"),
+    }
+    values.update(extra)
+    try:
+        filters, sort = _read(params)
+    except listing.InvalidFilters as error:
+        request.response.status = 400
+        values["errors"] = error.errors
+        return values
+    page = _page_number(params)
+    rows, total = listing.search(request.dbsession, filters, sort, page, PER_PAGE)
+    query = _query(filters, sort)
+    values.update(
+        dossiers=rows, pager=ui.Pager(request, min(page, listing.last_page(total, PER_PAGE)), total, rows, PER_PAGE),
+        query=urlencode(query), filtered=filters.active,
+        export_url=_list_url(request, query, "dossiers_export"), print_url=_list_url(request, query, "dossiers_print"))
+    return values
+
+
+def _page_number(params) -> int:
+    text = params.get("page", "1")
+    return int(text) if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) < 7 else 1
+
+
+@view_config(route_name="dossiers", renderer=TEMPLATE, permission=VIEW)
+def dossier_list(request):
+    return _page_values(request, request.GET)
+
+
+def _read_or_refuse(request):
+    """(filters, sort) of the query string, or None and the list page with the filters' messages (400)."""
+    try:
+        return _read(request.GET), None
+    except listing.InvalidFilters:
+        values = _page_values(request, request.GET)
+        return None, render_to_response(TEMPLATE, values, request, response=request.response)
+
+
+@view_config(route_name="dossiers_export", permission=VIEW)
+def dossier_export(request):
+    read, refusal = _read_or_refuse(request)
+    if read is None:
+        return refusal
+    rows = request.dbsession.scalars(listing.statement(request.dbsession, *read))
+    tenant = request.tenant
+    table = [["Numero", "Anno", "Data di deposito", "Procedura", "Categoria del debitore", "Procedura familiare",
+              "Stato", "Debitore", "Codice fiscale o P. IVA del debitore", "Gestore", "Creditori",
+              "Passivo dai creditori", "Passivo dichiarato", "Attivo", "Esito"]]
+    for d in rows:
+        table.append([d.number, d.year, ui.fmt_date(d.filed_on), procedures.procedure_label(d.procedure),
+                      procedures.DEBTOR_CATEGORIES.get(d.debtor_category, d.debtor_category),
+                      "Sì" if d.family else "No", procedures.state_label(tenant, d.state), d.debtor_name,
+                      d.debtor_tax_code, d.gestore_names, d.creditor_count, d.passivo_from_creditors,
+                      d.passivo_declared, d.attivo, procedures.STATES.get(d.outcome, d.outcome)])
+    audit(request, "dossier.list_exported", object_type="Dossier",
+          details={"filters": _query(*read), "rows": len(table) - 1})
+    return ui.csv_response(table, f"pratiche-{tenant.slug}.csv")
+
+
+@view_config(route_name="dossiers_print", renderer=PRINT_TEMPLATE, permission=VIEW)
+def dossier_print(request):
+    read, refusal = _read_or_refuse(request)
+    if read is None:
+        return refusal
+    filters, sort = read
+    shown = request.dbsession.scalars(listing.statement(request.dbsession, filters, sort).limit(PRINT_LIMIT + 1)).all()
+    return {"page_title": "Elenco delle pratiche", "dossiers": shown[:PRINT_LIMIT], "cut": len(shown) > PRINT_LIMIT,
+            "limit": PRINT_LIMIT, "description": describe(request, filters),
+            "states": lambda code: procedures.state_label(request.tenant, code),
+            "procedure_label": procedures.procedure_label, "printed_on": today(),
+            "back_url": _list_url(request, _query(filters, sort))}
+
+
+def describe(request, filters: listing.DossierFilters) -> list[str]:
+    """The filters in words, for the printed list."""
+    labels = {"q": "Ricerca", "year": "Anno", "number": "Numero", "state": "Stato", "procedure": "Procedura",
+              "regime": "Normativa", "gestore": "Gestore", "debtor": "Debitore", "creditor": "Creditore",
+              "filed_from": "Depositata dal", "filed_to": "Depositata fino al"}
+    shown = {"state": lambda v: procedures.state_label(request.tenant, v), "procedure": procedures.procedure_label,
+             "regime": lambda v: procedures.REGIMES.get(v, v),
+             "gestore": lambda v: dict(_gestori(request)).get(v, v)}
+    result = []
+    for name, value in filters.params().items():
+        if name in ("filed_from", "filed_to"):
+            value = ui.fmt_date(getattr(filters, name))
+        result.append(f"{labels[name]}: {shown.get(name, str)(value)}")
+    return result
+
+
+@view_config(route_name="dossier_filters", request_method="POST", renderer=TEMPLATE, permission=VIEW)
+def save_filter(request):
+    """Save the list's current query under a name (the same name again replaces it)."""
+    name = " ".join(posted(request, "name").split())
+    params = MultiDict(parse_qsl(posted(request, "query")[:2000]))
+    try:
+        if not name:
+            raise UserError("Dia un nome al filtro da salvare.")
+        if len(name) > FILTER_NAME_LENGTH:
+            raise UserError(f"Il nome del filtro può avere al massimo {FILTER_NAME_LENGTH} caratteri.")
+        query = urlencode(_query(*_read(params)))
+    except UserError as error:
+        request.response.status = 400
+        request.tm.doom()
+        return _page_values(request, params, save_error=error.message, save_name=name)
+    db = request.dbsession
+    saved = db.scalar(select(SavedFilter).where(SavedFilter.user_id == request.identity.id, SavedFilter.name == name))
+    if saved is None:
+        db.add(SavedFilter(tenant_id=request.tenant.id, user_id=request.identity.id, name=name, query=query))
+        request.flash(f"Filtro «{name}» salvato.")
+    else:
+        saved.query = query
+        request.flash(f"Filtro «{name}» aggiornato.")
+    return HTTPFound(_list_url(request, dict(parse_qsl(query))))
+
+
+@view_config(route_name="dossier_filter_delete", request_method="POST", permission=VIEW)
+def delete_filter(request):
+    saved = request.dbsession.scalar(select(SavedFilter).where(
+        SavedFilter.id == int(request.matchdict["fid"]), SavedFilter.user_id == request.identity.id))
+    if saved is None:
+        raise HTTPNotFound()
+    request.dbsession.delete(saved)
+    request.flash(f"Filtro «{saved.name}» eliminato.")
+    return HTTPFound(_list_url(request))
+
+
 def includeme(config):
-    pass
+    config.add_tenant_route("dossiers", "/dossiers")
+    config.add_tenant_route("dossiers_export", "/dossiers/export.csv")
+    config.add_tenant_route("dossiers_print", "/dossiers/print")
+    config.add_tenant_route("dossier_filters", "/dossiers/filters")
+    config.add_tenant_route("dossier_filter_delete", r"/dossiers/filters/{fid:\d{1,9}}/delete")
+    config.scan("occ_core.dossiers.views.listing")

@@ -1,0 +1,306 @@
+"""The dossier list: every filter, the full-text search (PostgreSQL's index, SQLite's LIKE), sort, pages,
+saved filters, CSV export, print, bad input, permissions and a fixed number of queries per page."""
+import csv
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select, text
+
+from occ_core.audit.models import AuditEntry
+from occ_core.dossiers import listing, summary
+from occ_core.dossiers.models import Dossier, SavedFilter
+from occ_core.gestori.models import Appointment
+from occ_core.testing.factories import counted_queries, csrf_token, login, make_tenant
+
+from .conftest import appoint
+from .party_helpers import (
+    CF_BIANCHI,
+    CF_ROSSI,
+    CF_ROSSI_ANNA,
+    CF_VERDI,
+    VAT_BANCA,
+    VAT_FORNITORE,
+    add_dossier,
+    add_parties,
+    creditor,
+    person,
+)
+
+BANCA = creditor("Banca Alfa S.p.A.", "10000", partita_iva=VAT_BANCA, kind="banca")
+
+
+@pytest.fixture
+def register(dbtx, pm, order):
+    """Four dossiers of Milano (and one of Roma, which Milano never sees)."""
+    with dbtx(order) as db:
+        add_parties(add_dossier(db, order, 1, filed_on=date(2025, 1, 10)), person("Rossi", "Mario", CF_ROSSI),
+                    [BANCA, creditor("Agenzia delle Entrate", "2500", kind="erario")])
+        second = add_parties(
+            add_dossier(db, order, 2, procedure="concordato_minore", filed_on=date(2025, 2, 20),
+                        state="GESTORE_NOMINATO"),
+            person("Bianchi", "Giulia", CF_BIANCHI), [creditor("Fornitore Beta", "700", partita_iva=VAT_FORNITORE)])
+        appoint(db, second)
+        summary.refresh(second)
+        add_parties(add_dossier(db, order, 3, procedure="liquidazione_controllata", filed_on=date(2025, 6, 1),
+                                state="DEPOSITATO"), person("Verdi", "Luca", CF_VERDI), [BANCA])
+        add_parties(add_dossier(db, order, 1, year=2024, procedure="piano_consumatore", filed_on=date(2024, 11, 5)),
+                    person("Rossi", "Anna", CF_ROSSI_ANNA), [creditor("D'Angelo Costruzioni", "300")])
+        gestore_id = db.scalar(select(Appointment.gestore_id))
+    with dbtx() as db:
+        roma = make_tenant(db, pm, "roma")
+    with dbtx(roma) as db:
+        add_parties(add_dossier(db, roma, 1), person("Rossi", "Mario", CF_ROSSI), [BANCA])
+    return gestore_id
+
+
+def found(dbtx, tenant, sort=listing.DEFAULT_SORT, **params):
+    with dbtx(tenant) as db:
+        rows, total = listing.search(db, listing.DossierFilters.from_params(params), sort=sort)
+        assert total == len(rows)
+        return [dossier.reference for dossier in rows]
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({}, ["3/2025", "2/2025", "1/2025", "1/2024"]),
+    ({"year": "2024"}, ["1/2024"]),
+    ({"number": "2"}, ["2/2025"]),
+    ({"number": "1/2024"}, ["1/2024"]),
+    ({"number": " 1 / 2025 "}, ["1/2025"]),
+    ({"state": "DEPOSITATO"}, ["3/2025"]),
+    ({"procedure": "concordato_minore"}, ["2/2025"]),
+    ({"regime": "l3"}, ["1/2024"]),
+    ({"regime": "ccii", "year": "2025", "state": "ISTANZA_RICEVUTA"}, ["1/2025"]),
+    ({"filed_from": "2025-02-01"}, ["3/2025", "2/2025"]),
+    ({"filed_to": "31/01/2025"}, ["1/2025", "1/2024"]),
+    ({"filed_from": "2025-02-20", "filed_to": "2025-02-20"}, ["2/2025"]),
+    ({"gestore": "neri"}, ["2/2025"]),
+    ({"debtor": "rossi"}, ["1/2025", "1/2024"]),
+    ({"debtor": "Mario Rossi"}, ["1/2025"]),
+    ({"debtor": CF_BIANCHI.lower()}, ["2/2025"]),
+    ({"debtor": "banca"}, []),
+    ({"creditor": "banca alfa"}, ["3/2025", "1/2025"]),
+    ({"creditor": "entrate"}, ["1/2025"]),
+    ({"creditor": VAT_FORNITORE}, ["2/2025"]),
+    ({"creditor": "rossi"}, []),
+    ({"creditor": "d'angelo"}, ["1/2024"]),
+    ({"year": "2025", "debtor": "rossi"}, ["1/2025"]),
+])
+def test_filters(dbtx, order, register, params, expected):
+    assert found(dbtx, order, **params) == expected
+
+
+def test_gestore_filter_by_the_list_of_gestori(dbtx, order, register):
+    assert found(dbtx, order, gestore=str(register)) == ["2/2025"]
+    assert found(dbtx, order, gestore=str(register + 100)) == []
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("rossi", ["1/2025", "1/2024"]),
+    ("ROSS", ["1/2025", "1/2024"]),
+    ("rossi anna", ["1/2024"]),
+    ("banca alfa", ["3/2025", "1/2025"]),
+    (CF_VERDI, ["3/2025"]),
+    (VAT_FORNITORE[:7], ["2/2025"]),
+    ("neri paolo", ["2/2025"]),
+    ("d'angelo", ["1/2024"]),
+    ("rossi verdi", []),
+    ("zzz", []),
+    ("%_", ["3/2025", "2/2025", "1/2025", "1/2024"]),
+])
+def test_full_text_search(dbtx, order, register, q, expected):
+    assert found(dbtx, order, q=q) == expected
+
+
+def test_full_text_search_uses_the_index_on_postgresql(dbtx, order, register):
+    with dbtx(order) as db:
+        dialect = db.get_bind().dialect.name
+        statement = listing.statement(db, listing.DossierFilters(q="rossi mario"))
+        if dialect == "postgresql":
+            db.execute(text("SET LOCAL enable_seqscan = off"))
+            compiled = statement.compile(db.get_bind(), compile_kwargs={"literal_binds": True})
+            plan = "\n".join(db.execute(text(f"EXPLAIN {compiled}")).scalars())
+            assert "ix_dossiers_search" in plan
+        else:
+            assert str(statement).count("LIKE") == 2
+
+
+@pytest.mark.parametrize("sort, expected", [
+    ("-number", ["3/2025", "2/2025", "1/2025", "1/2024"]),
+    ("number", ["1/2024", "1/2025", "2/2025", "3/2025"]),
+    ("-filed", ["3/2025", "2/2025", "1/2025", "1/2024"]),
+    ("filed", ["1/2024", "1/2025", "2/2025", "3/2025"]),
+    ("debtor", ["2/2025", "1/2024", "1/2025", "3/2025"]),
+    ("-debtor", ["3/2025", "1/2025", "1/2024", "2/2025"]),
+    ("state", ["1/2025", "1/2024", "2/2025", "3/2025"]),
+])
+def test_sort(dbtx, order, register, sort, expected):
+    assert found(dbtx, order, sort=sort) == expected
+
+
+def test_pages_and_count(dbtx, order, register):
+    with dbtx(order) as db:
+        everything = listing.DossierFilters()
+        assert [d.reference for d in listing.search(db, everything, page=2, per_page=3)[0]] == ["1/2024"]
+        # A page past the end shows the last one.
+        rows, total = listing.search(db, everything, page=99, per_page=3)
+        assert ([d.reference for d in rows], total) == (["1/2024"], 4)
+        rows, total = listing.search(db, listing.DossierFilters(debtor="rossi"), per_page=1)
+        assert ([d.reference for d in rows], total) == (["1/2025"], 2)
+
+
+@pytest.mark.parametrize("params, field, message", [
+    ({"year": "abc"}, "year", "Anno: «abc» non è valido"),
+    ({"year": "20255"}, "year", "tra 1900 e 2999"),
+    ({"number": "-1"}, "number", "Numero"),
+    ({"number": "x/2025"}, "number", "Numero"),
+    ({"filed_from": "32/13/2025"}, "filed_from", "Depositata dal: la data «32/13/2025» non è valida"),
+    ({"filed_from": "2025-05-01", "filed_to": "2025-04-01"}, "filed_to", "precede"),
+    ({"state": "NON_ESISTE"}, "state", "non previsto"),
+    ({"procedure": "fallimento"}, "procedure", "non previsto"),
+    ({"regime": "rd267"}, "regime", "non previsto"),
+])
+def test_bad_filters_are_explained(params, field, message):
+    with pytest.raises(listing.InvalidFilters) as caught:
+        listing.DossierFilters.from_params(params)
+    assert message in caught.value.errors[field]
+
+
+# --- screens ------------------------------------------------------------------------------------
+
+def references(page) -> list[str]:
+    return [row.th.text.strip() for row in page.html.select("#dossier-list tbody tr")]
+
+
+def test_list_page(testapp, dbtx, order, register):
+    login(testapp, "consultazione@milano.it")
+    page = testapp.get("/milano/dossiers")
+    assert references(page) == ["3/2025", "2/2025", "1/2025", "1/2024"]
+    menu = page.html.find("a", attrs={"aria-current": "page"})
+    assert menu.text.strip() == "Pratiche"
+    first = page.html.select_one("#dossier-list tbody tr")
+    assert "Verdi Luca" in first.text and "Depositato in tribunale" in first.text and "€ 10.000,00" in first.text
+    assert first.th.a["href"].endswith(f"/milano/dossiers/{page_dossier_id(dbtx, order, 3)}")
+    page = testapp.get("/milano/dossiers", {"q": "rossi", "sort": "number"})
+    assert references(page) == ["1/2024", "1/2025"]
+    assert page.html.select_one("#f-q")["value"] == "rossi"
+    assert "2 pratiche trovate" in " ".join(page.html.select_one("#result-count").text.split())
+
+
+def page_dossier_id(dbtx, tenant, number, year=2025):
+    with dbtx(tenant) as db:
+        return db.scalar(select(Dossier.id).where(Dossier.year == year, Dossier.number == number))
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"year": "duemila"}, "Anno: «duemila» non è valido"),
+    ({"filed_to": "ieri"}, "Depositata fino al: la data «ieri» non è valida"),
+    ({"sort": "caso"}, "Ordinamento non previsto"),
+    ({"page": "abc"}, None),
+    ({"page": "-3"}, None),
+    ({"state": "<script>"}, "Stato: valore «&lt;script&gt;» non previsto"),
+])
+def test_bad_query_strings_never_break_the_page(testapp, dbtx, order, register, query, message):
+    login(testapp, "segreteria@milano.it")
+    for path in ("/milano/dossiers", "/milano/dossiers/export.csv", "/milano/dossiers/print"):
+        response = testapp.get(path, query, status=400 if message else 200)
+        if message:
+            assert message in response.html.select_one("#filter-error").decode_contents()
+
+
+def test_pagination_on_the_page_and_no_query_per_row(testapp, dbtx, registry, order):
+    with dbtx(order) as db:
+        for number in range(1, 31):
+            add_parties(add_dossier(db, order, number), person("Rossi", "Mario", CF_ROSSI),
+                        [BANCA, creditor(f"Creditore {number}", "100")])
+    login(testapp, "segreteria@milano.it")
+    page = testapp.get("/milano/dossiers", {"page": "2"})
+    assert references(page) == [f"{n}/2025" for n in range(5, 0, -1)]
+    assert "Pagina 2 di 2" in page.text
+    next_link = testapp.get("/milano/dossiers", {"debtor": "rossi"}).html.select_one("a[rel=next]")["href"]
+    assert "debtor=rossi" in next_link and "page=2" in next_link
+
+    def statements(params):
+        with counted_queries(registry) as executed:
+            testapp.get("/milano/dossiers", params)
+        return len(executed)
+
+    full = statements({"q": "rossi"})
+    with dbtx(order) as db:
+        for dossier in db.scalars(select(Dossier).where(Dossier.number > 3)):
+            db.delete(dossier)
+    assert statements({"q": "rossi"}) == full
+
+
+def test_saved_filters_are_personal(testapp, dbtx, order, register):
+    login(testapp, "segreteria@milano.it")
+    page = testapp.get("/milano/dossiers", {"debtor": "rossi", "year": "2025", "foo": "bar"})
+    form = page.forms["save-filter-form"]
+    form["name"] = "  Rossi   del 2025 "
+    page = form.submit().follow()
+    assert "Filtro «Rossi del 2025» salvato." in page.text
+    link = page.html.select_one("#saved-filters a")
+    assert link.text == "Rossi del 2025" and "foo" not in link["href"]
+    assert references(testapp.get(link["href"])) == ["1/2025"]
+    # The same name again replaces the query.
+    form = testapp.get("/milano/dossiers", {"state": "DEPOSITATO"}).forms["save-filter-form"]
+    form["name"] = "Rossi del 2025"
+    form.submit().follow()
+    with dbtx(order) as db:
+        saved = db.scalars(select(SavedFilter)).one()
+        assert saved.query == "state=DEPOSITATO"
+    # Bad input: nothing written.
+    token = csrf_token(testapp)
+    page = testapp.post("/milano/dossiers/filters", {"csrf_token": token, "name": "", "query": "year=2025"}, status=400)
+    assert "Dia un nome" in page.html.select_one("#save-error").text
+    page = testapp.post("/milano/dossiers/filters", {"csrf_token": token, "name": "x", "query": "year=abc"}, status=400)
+    assert "Anno" in page.html.select_one("#save-error").text
+    with dbtx(order) as db:
+        assert db.scalar(select(func.count(SavedFilter.id))) == 1
+        filter_id = saved.id
+    # Another user neither sees nor deletes it.
+    testapp.reset()
+    login(testapp, "referente@milano.it")
+    assert "Rossi del 2025" not in testapp.get("/milano/dossiers").text
+    testapp.post(f"/milano/dossiers/filters/{filter_id}/delete", {"csrf_token": csrf_token(testapp)}, status=404)
+    testapp.reset()
+    login(testapp, "segreteria@milano.it")
+    page = testapp.get("/milano/dossiers")
+    delete = next(form for form in page.forms.values() if form.action.endswith(f"/filters/{filter_id}/delete"))
+    assert "Filtro «Rossi del 2025» eliminato." in delete.submit().follow().text
+    with dbtx(order) as db:
+        assert db.scalar(select(func.count(SavedFilter.id))) == 0
+
+
+def test_csv_export_of_the_filtered_list(testapp, dbtx, order, register):
+    login(testapp, "segreteria@milano.it")
+    page = testapp.get("/milano/dossiers", {"debtor": "rossi"})
+    response = testapp.get(page.html.select_one("#export-link")["href"])
+    assert response.content_type == "text/csv" and response.body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.body.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["Numero", "Anno", "Data di deposito"]
+    assert [(row[0], row[1], row[7]) for row in rows[1:]] == [("1", "2025", "Rossi Mario"), ("1", "2024", "Rossi Anna")]
+    assert rows[1][2] == "10/01/2025" and rows[1][11] == "12500,00"
+    with dbtx(order) as db:
+        entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "dossier.list_exported")).one()
+        assert entry.details == {"filters": {"debtor": "rossi"}, "rows": 2}
+
+
+def test_printable_list(testapp, dbtx, order, register):
+    login(testapp, "segreteria@milano.it")
+    page = testapp.get("/milano/dossiers/print", {"state": "DEPOSITATO", "filed_from": "2025-01-01"})
+    assert [row.th.text for row in page.html.select("#print-list tbody tr")] == ["3/2025"]
+    assert page.html.select_one("#print-filters").text == (
+        "Filtri: Stato: Depositato in tribunale; Depositata dal: 01/01/2025")
+
+
+def test_permissions(testapp, dbtx, order, register):
+    assert "/login" in testapp.get("/milano/dossiers", status=302).location
+    login(testapp, "gestore@milano.it")
+    testapp.get("/milano/dossiers", status=403)
+    testapp.get("/milano/dossiers/export.csv", status=403)
+    assert "Pratiche" not in [a.text.strip() for a in testapp.get("/milano/").html.select("#main-nav a")]
+    testapp.post("/milano/dossiers/filters", {"csrf_token": csrf_token(testapp), "name": "x", "query": ""},
+                 status=403)
+    with dbtx(order) as db:
+        assert db.scalar(select(func.count(SavedFilter.id))) == 0
