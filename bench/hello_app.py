@@ -10,9 +10,12 @@ def hello(request):
     return Response("hello")
 
 
-if __name__ == "__main__":
+def make_app():
     with Configurator() as config:
         config.add_route("hello", "/")
         config.add_view(hello, route_name="hello")
-        app = config.make_wsgi_app()
-    serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=8, _quiet=True)
+        return config.make_wsgi_app()
+
+
+if __name__ == "__main__":
+    serve(make_app(), host="127.0.0.1", port=int(sys.argv[1]), threads=8, _quiet=True)

@@ -22,6 +22,25 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+def hello_app():
+    sys.path.insert(0, str(ROOT / "bench"))
+    from hello_app import make_app
+
+    return make_app()
+
+
+def timed(app, path, count) -> tuple[float, float, float]:
+    """Median wall-clock, median CPU and first-decile CPU milliseconds of ``count`` GET requests."""
+    wall, cpu = [], []
+    for _ in range(count):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        app.get(path)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
+    return (statistics.median(wall) * 1000, statistics.median(cpu) * 1000,
+            statistics.quantiles(cpu, n=10)[0] * 1000)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=500)
@@ -58,15 +77,16 @@ def main():
     for statement in statements:
         print("  ", " ".join(statement.split())[:160])
 
-    timings, cpu_times = [], []
-    for _ in range(args.requests):
-        start, cpu_start = time.perf_counter(), time.process_time()
-        app.get(args.path)
-        timings.append(time.perf_counter() - start)
-        cpu_times.append(time.process_time() - cpu_start)
-    # CPU time of this process: on a machine shared with other work it varies less than the wall clock.
-    print(f"median {statistics.median(timings) * 1000:.2f} ms, CPU {statistics.median(cpu_times) * 1000:.2f} ms, "
-          f"over {args.requests} requests (WebTest, no HTTP)")
+    hello = TestApp(hello_app())
+    platform_times = timed(app, args.path, args.requests)
+    hello_times = timed(hello, "/", args.requests)
+    # CPU time of this process varies less than the wall clock on a machine shared with other work, and
+    # its first decile less than its median.
+    for name, (wall, cpu, cpu_p10) in (("platform", platform_times), ("hello", hello_times)):
+        print(f"{name:8}: median {wall:.2f} ms; CPU median {cpu:.2f} ms, first decile {cpu_p10:.2f} ms "
+              f"({args.requests} requests through WebTest, no HTTP)")
+    print("overhead: " + "; ".join(f"{label} {p - h:.2f} ms" for label, p, h in zip(
+        ("median", "CPU median", "CPU first decile"), platform_times, hello_times)))
     if not args.profile:
         return
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from operator import attrgetter
 
-import zope.sqlalchemy
+from zope.sqlalchemy.datamanager import ZopeTransactionEvents
 from sqlalchemy import ForeignKey, Integer, engine_from_config, event
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -97,18 +98,40 @@ def make_engine(settings):
     return engine
 
 
+ZOPE_EVENTS = "zope_events"
+# The events zope.sqlalchemy listens to, with how each names its session.
+_ZOPE_EVENT_SESSION = {
+    "after_begin": None, "after_attach": None, "after_flush": None, "before_commit": None,
+    "after_bulk_update": attrgetter("session"), "after_bulk_delete": attrgetter("session"),
+    "do_orm_execute": attrgetter("session"),
+}
+
+
+def _zope_listener(name, session_of):
+    def listener(first, *args):
+        events = (session_of(first) if session_of else first).info.get(ZOPE_EVENTS)
+        if events is not None:
+            getattr(events, name)(first, *args)
+
+    return listener
+
+
 def make_session_factory(engine) -> sessionmaker:
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     event.listen(factory, "do_orm_execute", _scope_queries)
     event.listen(factory, "before_flush", _stamp_and_guard)
+    # zope.sqlalchemy.register(session) adds its listeners to each session, which costs as much as a
+    # small query on every request: they are added once here, and find the session's own
+    # ZopeTransactionEvents (with its transaction manager) in session.info.
+    for name, session_of in _ZOPE_EVENT_SESSION.items():
+        event.listen(factory, name, _zope_listener(name, session_of))
     return factory
 
 
 def transactional_session(factory, transaction_manager, tenant_id=None) -> Session:
     """A session joined to a zope transaction manager (the request's, or a task's own)."""
-    session = factory(info={"tenant_id": tenant_id})
-    zope.sqlalchemy.register(session, transaction_manager=transaction_manager)
-    return session
+    return factory(info={"tenant_id": tenant_id,
+                         ZOPE_EVENTS: ZopeTransactionEvents(transaction_manager=transaction_manager)})
 
 
 def bind_tenant(session: Session, tenant_id: int | None) -> None:

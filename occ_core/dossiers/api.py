@@ -58,7 +58,7 @@ def dossier_create(request):
 def dossier_update(request):
     dossier = _dossier(request)
     try:
-        changes = registration.update_dossier(request, dossier, json_body(request))
+        changes = registration.update_dossier(dossier, json_body(request))
     except InvalidData as error:
         raise invalid(error.errors)
     return {**dossier_outcome(request, dossier), "changed": sorted(changes)}

@@ -84,15 +84,17 @@ TRUE, FALSE = {"1", "true", "on", "si", "sì"}, {"", "0", "false", "off", "no"}
 def flag(value, label) -> bool:
     if isinstance(value, bool):
         return value
-    result = as_text(value, label).lower()
-    if result in TRUE | FALSE:
-        return result in TRUE
-    raise UserError(f"{label}: indicare sì o no.")
+    result = (value or "").strip().lower() if isinstance(value, str) or value is None else None
+    if result not in TRUE | FALSE:
+        raise UserError(f"{label}: indicare sì o no.")
+    return result in TRUE
 
 
 def day(required: bool = False, not_future: bool = False):
     def parse(value, label):
-        result = parse_date(as_text(value, label), label)
+        if value is not None and not isinstance(value, str):
+            raise UserError(f"{label}: indicare una data (gg/mm/aaaa, o AAAA-MM-GG).")
+        result = parse_date(value, label)
         if result is None and required:
             raise UserError(f"{label}: campo obbligatorio.")
         if result is not None and not_future and result > today():

@@ -52,7 +52,8 @@ def _gestore_ready(db: Session, dossier: Dossier) -> list[str]:
                      if not done]
             missing.append(f"per il gestore {appointment.gestore.registrant.full_name}: {' e '.join(lacks)}")
     if dossier.referente_declaration_at is None:
-        missing.append("la dichiarazione del referente sull'assenza di conflitti di interesse dell'OCC")
+        missing.append("la dichiarazione del referente sull'assenza di conflitti di interesse dell'OCC "
+                       "(scheda Gestore)")
     return missing
 
 

@@ -89,13 +89,6 @@ MOVEMENT_FIELDS = {
 }
 
 
-def label_of(name: str) -> str:
-    """The label of a field of the dossier or, with the ``debtor.`` prefix, of its first debtor."""
-    if name.startswith("debtor."):
-        return DEBTOR_FIELDS[name.removeprefix("debtor.")].label
-    return DOSSIER_FIELDS[name].label if name in DOSSIER_FIELDS else name
-
-
 def _unknown(data: Mapping, known, prefix: str = "") -> dict[str, str]:
     """Refuse what the caller may not set (a JSON client could send anything)."""
     fixed = FIXED if not prefix else {}
@@ -162,8 +155,9 @@ def open_dossier(env, data: Mapping, now: datetime | None = None) -> Dossier:
     db, tenant_id = env.dbsession, env.tenant.id
     now = now or utcnow()
     # Taken last, so that the counter row stays locked for as short a time as possible.
-    number = numbering.allocate(db, tenant_id, numbering.register_year(now))
-    dossier = Dossier(tenant_id=tenant_id, year=numbering.register_year(now), number=number, registered_at=now,
+    year = numbering.register_year(now)
+    number = numbering.allocate(db, tenant_id, year)
+    dossier = Dossier(tenant_id=tenant_id, year=year, number=number, registered_at=now,
                       state=procedures.INITIAL_STATE, state_changed_at=now, created_by_id=actor_id(env), **values)
     dossier.debtors.append(Debtor(tenant_id=tenant_id, position=0, **debtor))
     db.add(dossier)
@@ -186,8 +180,9 @@ def outcome_choices(procedure: str) -> list[str]:
     return [state for state in procedures.states_of(procedure) if procedures.is_final(procedure, state)]
 
 
-def update_dossier(env, dossier: Dossier, data: Mapping) -> dict:
-    """Change the fields present in ``data``; returns ``{field: [old, new]}`` of what changed."""
+def update_dossier(dossier: Dossier, data: Mapping) -> dict:
+    """Change the fields present in ``data``; returns ``{field: [old, new]}`` of what changed. (The change
+    is audited by the tracking of audited rows.)"""
     errors = _unknown(data, DOSSIER_FIELDS)
     values = parse_fields(DOSSIER_FIELDS, data, errors)
     if "procedure" in values and values["procedure"] != dossier.procedure and procedure_locked(dossier):

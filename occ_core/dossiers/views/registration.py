@@ -98,7 +98,6 @@ EDIT_SECTIONS = (
         form_field(D, "incarico_accepted_on", input="date", width="col-md-4"),
     )),
 )
-OUTCOME_SECTION_TITLE = "Esito"
 
 
 def _posted_data(request, sections) -> dict:
@@ -148,11 +147,11 @@ def edit_values(dossier) -> dict:
     return values
 
 
-def edit_sections(dossier) -> tuple:
+def edit_sections(request, dossier) -> tuple:
     """The edit form: the outcomes offered are those of the dossier's procedure."""
-    outcomes = {"": "Nessun esito"} | {state: procedures.STATES[state]
+    outcomes = {"": "Nessun esito"} | {state: procedures.state_label(request.tenant, state)
                                        for state in registration.outcome_choices(dossier.procedure)}
-    outcome = (OUTCOME_SECTION_TITLE, (
+    outcome = ("Esito", (
         form_field(D, "outcome", input="select", options=outcomes, width="col-md-6",
                    hint="Si compila da sé quando la pratica arriva a uno stato finale."),
         form_field(D, "outcome_on", input="date", width="col-md-6"),
@@ -168,12 +167,12 @@ def edit_sections(dossier) -> tuple:
 @view_config(route_name="dossier_edit", renderer=TEMPLATES + "edit.pt", permission="dossier:dossier:edit")
 def dossier_edit(request):
     dossier = dossier_from_url(request)
-    sections = edit_sections(dossier)
+    sections = edit_sections(request, dossier)
     values, errors = edit_values(dossier), {}
     if request.method == "POST":
         data = _posted_data(request, sections)
         try:
-            changes = registration.update_dossier(request, dossier, data)
+            changes = registration.update_dossier(dossier, data)
         except InvalidData as error:
             refuse(request, error)
             errors, values = error.errors, data

@@ -27,7 +27,7 @@ def includeme(config):
 
 def _people(db, ids) -> dict:
     ids = {i for i in ids if i}
-    return dict(db.execute(select(User.id, User.full_name).where(User.id.in_(ids)))) if ids else {}
+    return dict(db.execute(select(User.id, User.full_name).where(User.id.in_(sorted(ids)))).all()) if ids else {}
 
 
 def _tab(request, dossier, error: str | None = None) -> dict:

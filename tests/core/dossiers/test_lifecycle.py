@@ -123,7 +123,7 @@ def test_guards_list_exactly_what_is_missing(order, tenant_env):
 
         assert missing_for(env, dossier, "GESTORE_NOMINATO") == [
             "la nomina di un gestore (scheda Gestore)",
-            "la dichiarazione del referente sull'assenza di conflitti di interesse dell'OCC"]
+            "la dichiarazione del referente sull'assenza di conflitti di interesse dell'OCC (scheda Gestore)"]
         declined = appoint(db, dossier, declined_at=datetime.now(timezone.utc))
         ended = appoint(db, dossier, last_name="Gialli",
                         ended_at=datetime.now(timezone.utc))

@@ -246,7 +246,7 @@ def test_procedure_is_fixed_after_the_filing_and_the_register_data_never_change(
     with tenant_env(order) as env:
         dossier = env.dbsession.get(Dossier, dossier.id)
         with pytest.raises(InvalidData) as refused:
-            registration.update_dossier(env, dossier, {
+            registration.update_dossier(dossier, {
                 "procedure": "liquidazione_controllata", "number": 9, "year": 2001, "registered_at": "2001-01-01",
                 "state": "CHIUSO", "colore": "rosso", "family": False, "outcome": "OMOLOGATO"})
     assert refused.value.errors == {
@@ -260,9 +260,9 @@ def test_procedure_is_fixed_after_the_filing_and_the_register_data_never_change(
     with tenant_env(order) as env:
         dossier = env.dbsession.get(Dossier, dossier.id)
         with pytest.raises(InvalidData) as refused:
-            registration.update_dossier(env, dossier, {"family": False, "outcome": "OMOLOGATO"})
+            registration.update_dossier(dossier, {"family": False, "outcome": "OMOLOGATO"})
         assert set(refused.value.errors) == {"family", "outcome"}
-        assert registration.update_dossier(env, dossier, {"procedure": "ristrutturazione_consumatore",
+        assert registration.update_dossier(dossier, {"procedure": "ristrutturazione_consumatore",
                                                           "outcome": "NON_OMOLOGATO"}) == {
             "outcome": ["", "NON_OMOLOGATO"]}
 

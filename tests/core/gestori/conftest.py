@@ -22,7 +22,7 @@ def cf(last_name: str, first_name: str, born: date = date(1970, 3, 9), female: b
 
 
 def piva(seed: int) -> str:
-    base = f"{seed % 10_000_000:07d}146"
+    base = f"{seed % 10_000_000 or 1:07d}015"  # 015: the Milano office code
     return base + luhn.calc_check_digit(base)
 
 

@@ -187,15 +187,15 @@ def test_criteria_of_appointment(testapp, dbtx, order):
     page = testapp.get("/milano/settings/appointments")
     form = page.forms["policy-form"]
     assert form["rotation"].value == "weighted"
-    form["passivo_limit"] = "80.000,00"  # sets the first row: 80.000 before 150.000
-    form["passivo_weight"] = "abc"
+    form.set("passivo_limit", "80.000,00", index=0)  # 80.000, still below the next limit (150.000)
+    form.set("passivo_weight", "abc", index=0)
     page = form.submit(status=400)
     assert "Scaglioni del passivo, riga 1: indicare un peso da 0 a 100" in page.html.find(id="form-error").text
     with dbtx() as db:
         assert PREFERENCE not in (db.get(Tenant, order.tenant.id).preferences or {})
         assert db.scalar(select(func.count(AppointmentLogEntry.id))) == 0
     form = page.forms["policy-form"]
-    form["passivo_weight"] = "1,25"
+    form.set("passivo_weight", "1,25", index=0)
     form["draw"] = "top"
     form["draw_size"] = "4"
     form["territory"] = "required"
