@@ -3,8 +3,9 @@ the JSON API and the benchmark.
 
 The page costs two statements whatever the filters: one count and one page of ``Dossier`` rows, whose
 columns carry everything the list shows (names, gestori and totals are denormalised by summary.refresh).
-On PostgreSQL the text search uses the GIN index ``ix_dossiers_search``, whose expression
-``to_tsvector('simple', search_text)`` is repeated here literally so that the planner recognises it."""
+On PostgreSQL words are searched as word prefixes through GIN indexes (see models): the dossier's search
+document (``ix_dossiers_search``), the debtors' and the creditors' names; their expressions are repeated
+here literally so that the planner recognises them. SQLite, the small embedded default, uses LIKE."""
 from __future__ import annotations
 
 import re
@@ -12,12 +13,14 @@ from dataclasses import dataclass, fields as dataclass_fields
 from datetime import date
 from typing import Mapping
 
-from sqlalchemy import and_, case, exists, func, literal_column, or_, select
+from sqlalchemy import String, and_, case, exists, func, literal_column, or_, select
 
 from occ_core.dossiers import procedures
 from occ_core.dossiers.models import Creditor, Debtor, Dossier
 from occ_core.errors import UserError
+from occ_core.gestori.models import Appointment, Gestore
 from occ_core.web.forms import parse_date
+from shared_registry.models import Registrant
 
 MAX_TEXT = 100
 # More words than this in one search box only slow the query down.
@@ -26,16 +29,25 @@ MAX_WORDS = 8
 WORD = re.compile(r"[^\W_]+")
 # A codice fiscale (16 characters) or a partita IVA / numeric codice fiscale (11 digits) is matched exactly.
 TAX_CODE = re.compile(r"^(?:[A-Za-z0-9]{16}|[0-9]{11})$")
+SIMPLE = literal_column("'simple'")
+# The text of the debtors' full-text index (models.Debtor).
+DEBTOR_NAMES = literal_column("dossier_debtors.last_name || ' ' || dossier_debtors.first_name || ' ' || "
+                              "dossier_debtors.company_name")
+# Up to this many matches the page is sorted after filtering (with the free text search, up to the
+# second figure): see search().
+NARROW, NARROW_TEXT = 1000, 10000
 
+# Each sort gives its keys; ``first`` wraps the first one (see search() for why).
 SORTS = {
-    "-number": ("Numero (dal più recente)", lambda: (Dossier.year.desc(), Dossier.number.desc())),
-    "number": ("Numero (dal più vecchio)", lambda: (Dossier.year, Dossier.number)),
-    "-filed": ("Data di deposito (dalla più recente)", lambda: (Dossier.filed_on.desc(), Dossier.id.desc())),
-    "filed": ("Data di deposito (dalla più vecchia)", lambda: (Dossier.filed_on, Dossier.id)),
-    "debtor": ("Debitore (A-Z)", lambda: (Dossier.debtor_name, Dossier.id)),
-    "-debtor": ("Debitore (Z-A)", lambda: (Dossier.debtor_name.desc(), Dossier.id.desc())),
-    "state": ("Stato (nell'ordine della procedura)", lambda: (_state_order(), Dossier.year.desc(),
-                                                               Dossier.number.desc())),
+    "-number": ("Numero (dal più recente)", lambda first: (first(Dossier.year).desc(), Dossier.number.desc())),
+    "number": ("Numero (dal più vecchio)", lambda first: (first(Dossier.year), Dossier.number)),
+    "-filed": ("Data di deposito (dalla più recente)",
+               lambda first: (first(Dossier.filed_on).desc(), Dossier.id.desc())),
+    "filed": ("Data di deposito (dalla più vecchia)", lambda first: (first(Dossier.filed_on), Dossier.id)),
+    "debtor": ("Debitore (A-Z)", lambda first: (first(Dossier.debtor_name), Dossier.id)),
+    "-debtor": ("Debitore (Z-A)", lambda first: (first(Dossier.debtor_name).desc(), Dossier.id.desc())),
+    "state": ("Stato (nell'ordine della procedura)",
+              lambda first: (_state_order(), Dossier.year.desc(), Dossier.number.desc())),
 }
 DEFAULT_SORT = "-number"
 
@@ -145,6 +157,10 @@ def _contains(column, text: str):
     return column.ilike(f"%{_escape_like(text)}%", escape="\\")
 
 
+def _prefixes(found: list[str]):
+    return func.to_tsquery(SIMPLE, " & ".join(f"{word}:*" for word in found))
+
+
 def text_search(dialect: str, text: str):
     """Every word of ``text`` in the dossier's search document: as a word prefix through the full-text
     index on PostgreSQL, as a substring (LIKE) elsewhere. None when ``text`` has no words."""
@@ -152,26 +168,40 @@ def text_search(dialect: str, text: str):
     if not found:
         return None
     if dialect == "postgresql":
-        simple = literal_column("'simple'")
-        query = " & ".join(f"{word}:*" for word in found)
-        return func.to_tsvector(simple, Dossier.search_text).op("@@")(func.to_tsquery(simple, query))
+        return func.to_tsvector(SIMPLE, Dossier.search_text).op("@@")(_prefixes(found))
     return and_(*(_contains(Dossier.search_text, word) for word in found))
 
 
-def _party_condition(dialect: str, model, text: str, name_columns, code_columns):
+@dataclass(frozen=True)
+class PartySearch:
+    model: type
+    document: object  # the text of the model's full-text index (PostgreSQL)
+    names: tuple  # the columns searched with LIKE elsewhere
+    codes: tuple
+
+
+def _party_condition(dialect: str, party: PartySearch, text: str):
     """A debtor or creditor of the dossier matching ``text``: exactly by codice fiscale or partita IVA,
-    otherwise by every word in one of its names. On PostgreSQL the full-text index narrows the dossiers
-    first (the words must start words of the search document), so the parties' rows of few dossiers are
-    read rather than all of them."""
+    otherwise with every word in its name."""
     if TAX_CODE.match(text):
+        # A 16-character code is a person's codice fiscale; 11 digits are a partita IVA or the codice
+        # fiscale of a company, which is often the same number.
         code = text.upper()
-        return exists().where(model.dossier_id == Dossier.id, or_(*(column == code for column in code_columns)))
+        columns = party.codes[:1] if len(code) == 16 else party.codes
+        return exists().where(party.model.dossier_id == Dossier.id, or_(*(column == code for column in columns)))
     found = words(text)
     if not found:
         return None
-    match = exists().where(model.dossier_id == Dossier.id, and_(
-        *(or_(*(_contains(column, word) for column in name_columns)) for word in found)))
-    return and_(text_search(dialect, text), match) if dialect == "postgresql" else match
+    if dialect == "postgresql":
+        match = func.to_tsvector(SIMPLE, party.document).op("@@")(_prefixes(found))
+    else:
+        match = and_(*(or_(*(_contains(column, word) for column in party.names)) for word in found))
+    return exists().where(party.model.dossier_id == Dossier.id, match)
+
+
+DEBTORS = PartySearch(Debtor, DEBTOR_NAMES, (Debtor.last_name, Debtor.first_name, Debtor.company_name),
+                      (Debtor.codice_fiscale, Debtor.partita_iva))
+CREDITORS = PartySearch(Creditor, Creditor.name, (Creditor.name,), (Creditor.codice_fiscale, Creditor.partita_iva))
 
 
 def conditions(filters: DossierFilters, dialect: str) -> list:
@@ -191,33 +221,38 @@ def conditions(filters: DossierFilters, dialect: str) -> list:
         where.append(Dossier.filed_on >= filters.filed_from)
     if filters.filed_to:
         where.append(Dossier.filed_on <= filters.filed_to)
-    if filters.gestore:
-        where.append(_gestore_condition(filters.gestore))
     optional = (
+        _gestore_condition(filters.gestore) if filters.gestore else None,
         text_search(dialect, filters.q),
-        _party_condition(dialect, Debtor, filters.debtor, (Debtor.last_name, Debtor.first_name, Debtor.company_name),
-                         (Debtor.codice_fiscale, Debtor.partita_iva)) if filters.debtor else None,
-        _party_condition(dialect, Creditor, filters.creditor, (Creditor.name,),
-                         (Creditor.codice_fiscale, Creditor.partita_iva)) if filters.creditor else None,
+        _party_condition(dialect, DEBTORS, filters.debtor) if filters.debtor else None,
+        _party_condition(dialect, CREDITORS, filters.creditor) if filters.creditor else None,
     )
     where.extend(condition for condition in optional if condition is not None)
     return where
 
 
 def _gestore_condition(value: str):
-    """A gestore in force on the dossier, by the id of the list of gestori or by a part of the name."""
+    """A gestore in force on the dossier, by the id of the list of gestori or by every word in the name."""
     if value.isdigit():
-        from occ_core.gestori.models import Appointment
+        gestori = [int(value)]
+    else:
+        gestori = select(Gestore.id).join(Registrant, Registrant.id == Gestore.registrant_id).where(
+            *(or_(_contains(Registrant.last_name, word), _contains(Registrant.first_name, word))
+              for word in words(value) or [value]))
+    return exists().where(Appointment.dossier_id == Dossier.id, Appointment.gestore_id.in_(gestori),
+                          Appointment.ended_at.is_(None), Appointment.declined_at.is_(None))
 
-        return exists().where(Appointment.dossier_id == Dossier.id, Appointment.gestore_id == int(value),
-                              Appointment.ended_at.is_(None), Appointment.declined_at.is_(None))
-    return _contains(Dossier.gestore_names, value)
+
+def _unindexed(column):
+    """``column`` as an expression that no index returns in order (the same order, though)."""
+    return column.concat("") if isinstance(column.type, String) else column + 0
 
 
-def statement(db, filters: DossierFilters, sort: str = DEFAULT_SORT):
-    """The ordered select of the dossiers matching ``filters`` (no limit)."""
+def statement(db, filters: DossierFilters, sort: str = DEFAULT_SORT, narrow: bool = False):
+    """The ordered select of the dossiers matching ``filters`` (no limit); ``narrow``: see search()."""
     dialect = db.get_bind().dialect.name
-    return select(Dossier).where(*conditions(filters, dialect)).order_by(*SORTS[sort][1]())
+    first = _unindexed if narrow and dialect == "postgresql" else (lambda column: column)
+    return select(Dossier).where(*conditions(filters, dialect)).order_by(*SORTS[sort][1](first))
 
 
 def count(db, filters: DossierFilters) -> int:
@@ -232,8 +267,15 @@ def last_page(total: int, per_page: int) -> int:
 
 def search(db, filters: DossierFilters, sort: str = DEFAULT_SORT, page: int = 1,
            per_page: int = 25) -> tuple[list[Dossier], int]:
-    """One page of dossiers (``page`` from 1, clamped to the last page) and the number of all matches."""
+    """One page of dossiers (``page`` from 1, clamped to the last page) and the number of all matches.
+
+    The count comes first and decides the plan of the page. PostgreSQL would walk the index of the sort
+    order and test each dossier until the page is full: quick when matches are many, slow when they are few
+    and far between, and very slow when each test computes the text search document (the planner prices
+    that far too cheaply). So for few matches the first sort key is wrapped, no index can give the order,
+    and the matches are found through their own indexes and then sorted."""
     total = count(db, filters)
+    narrow = total <= NARROW or (bool(words(filters.q)) and total <= NARROW_TEXT)
     page = min(max(page, 1), last_page(total, per_page))
-    rows = db.scalars(statement(db, filters, sort).limit(per_page).offset((page - 1) * per_page)).all()
-    return list(rows), total
+    query = statement(db, filters, sort, narrow).limit(per_page).offset((page - 1) * per_page)
+    return list(db.scalars(query).all()), total

@@ -61,9 +61,12 @@ def entry_hash(prev_hash: str, seq: int, kind: str, at: datetime, dossier_id, us
     return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
 
 
-def _lock(db, tenant_id: int) -> None:
+def lock(db, tenant_id: int) -> None:
     """Serialise the appends of one Order until commit, so that each reads the true last entry: the
     unique (tenant_id, seq) would otherwise refuse the second of two concurrent appends.
+
+    Taken again by the same transaction it is a no-op; callers that check before they append (the
+    appointments) take it first, so that their checks see every appointment already committed.
 
     PostgreSQL: an advisory lock, which waits for the other transaction rather than failing. SQLite has
     one writer at a time, but a transaction only becomes a writer at its first write: a write that
@@ -77,7 +80,7 @@ def _lock(db, tenant_id: int) -> None:
 
 def append(db, tenant_id: int, kind: str, payload: dict, dossier_id: int | None = None,
            user_id: int | None = None) -> AppointmentLogEntry:
-    _lock(db, tenant_id)
+    lock(db, tenant_id)
     last = db.execute(
         select(AppointmentLogEntry.seq, AppointmentLogEntry.hash)
         .where(AppointmentLogEntry.tenant_id == tenant_id)

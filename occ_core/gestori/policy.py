@@ -29,6 +29,7 @@ DRAW = {
     "all": "Sorteggio tra tutti i gestori idonei",
 }
 MAX_WEIGHT = Decimal("100")
+CENT = Decimal("0.01")  # weights are stored as NUMERIC(6,2)
 WEIGHT = re.compile(r"\d{1,3}([.,]\d{1,2})?")
 
 
@@ -55,7 +56,7 @@ class Policy:
 
     def weight(self, passivo: Decimal | None, creditor_count: int) -> Decimal:
         return (_bracket(self.passivo_brackets, self.passivo_over, passivo or Decimal("0"))
-                + _bracket(self.creditor_brackets, self.creditor_over, Decimal(creditor_count or 0)))
+                + _bracket(self.creditor_brackets, self.creditor_over, Decimal(creditor_count or 0))).quantize(CENT)
 
     @property
     def max_weight(self) -> Decimal:

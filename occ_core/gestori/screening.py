@@ -19,7 +19,7 @@ from occ_core.clock import ROME
 from occ_core.dossiers import procedures
 from occ_core.dossiers.models import Dossier
 from occ_core.gestori.models import Appointment, Gestore
-from occ_core.gestori.policy import Policy
+from occ_core.gestori.policy import CENT, Policy
 from occ_core.gestori.training import TrainingStatus, add_years, status_of
 
 STATUSES = {"attivo": "Attivo", "sospeso": "Sospeso", "decaduto": "Decaduto", "cancellato": "Cancellato"}
@@ -64,7 +64,12 @@ def _matches(link, party: Party) -> bool:
 
 
 def conflicts(gestore: Gestore, parties: list[Party], today: date) -> list[str]:
-    """Conflicts of interest of ``gestore`` with the parties of a dossier, one sentence each."""
+    """Conflicts of interest of ``gestore`` with the parties of a dossier, one sentence each.
+
+    The gestore's own codice fiscale or VAT number, or a declared associate's, matching any party (the
+    debtors, the creditors, and also their lawyers and advisors, whose professional ties compromise
+    independence just as much); a declared relationship with any party; work for a debtor ongoing or
+    ended less than five years ago (DM 202/2014 art. 11 co. 3 lett. a)."""
     reasons = []
     own = codes(gestore.registrant.codice_fiscale if gestore.registrant else "", gestore.partita_iva)
     reasons += [f"Conflitto di interessi: il gestore stesso è {p.name} ({p.role})" for p in parties if own & p.codes]
@@ -95,7 +100,7 @@ class Candidate:
     gestore: Gestore
     training: TrainingStatus
     count: int = 0
-    weighted: Decimal = Decimal("0")
+    weighted: Decimal = Decimal("0.00")
     open_dossiers: int = 0
     local: bool | None = None  # None: the dossier names no court
     competent: bool = False
@@ -129,7 +134,7 @@ def loads(db, tenant_id: int, since: datetime | None = None,
         query = query.where(Appointment.appointed_at >= since)
     if until is not None:
         query = query.where(Appointment.appointed_at < until)
-    return {gestore_id: (count, Decimal(total)) for gestore_id, count, total in db.execute(query)}
+    return {gestore_id: (count, Decimal(total).quantize(CENT)) for gestore_id, count, total in db.execute(query)}
 
 
 def open_counts(db, tenant_id: int) -> dict[int, int]:
@@ -189,7 +194,7 @@ def screen(db, dossier: Dossier, policy: Policy, rule: str, today: date) -> list
     candidates = []
     for gestore in all_gestori(db, dossier.tenant_id):
         training = status_of(gestore, today, rule)
-        count, weighted = counted.get(gestore.id, (0, Decimal("0")))
+        count, weighted = counted.get(gestore.id, (0, Decimal("0.00")))
         candidate = Candidate(gestore, training, count, weighted, opened.get(gestore.id, 0),
                               local=(circondario_key(gestore.circondario) == court) if court else None,
                               competent=dossier.procedure in (gestore.specialisations or []))

@@ -16,7 +16,7 @@ from occ_core.dossiers import summary
 from occ_core.dossiers.models import Dossier
 from occ_core.errors import UserError
 from occ_core.gestori import chain
-from occ_core.gestori.models import Appointment
+from occ_core.gestori.models import Appointment, AppointmentLogEntry
 from occ_core.gestori.policy import policy_of
 from occ_core.gestori.screening import Candidate, appointments_in_force, draw, gestore_name, rank, screen
 from occ_core.gestori.training import rule_of
@@ -33,9 +33,12 @@ class Proposal:
     entry: object  # the log entry of the proposal
 
 
-def _open_for_appointments(dossier: Dossier) -> None:
+def _start(db, tenant, dossier: Dossier) -> None:
+    """Refuse a closed dossier; then wait for any other appointment work of the Order to commit, so
+    that the counts and checks that follow (college size, loads) see it."""
     if dossier.closed:
         raise UserError("La pratica è chiusa: non si possono più nominare gestori.")
+    chain.lock(db, tenant.id)
 
 
 def _reason(text: str, message: str) -> str:
@@ -49,7 +52,7 @@ def _reason(text: str, message: str) -> str:
 
 def declare_no_conflict(db, tenant, dossier: Dossier, user_id: int) -> None:
     """The referente's declaration that the OCC has no conflict of interest (DM 202/2014 art. 10 co. 2)."""
-    _open_for_appointments(dossier)
+    _start(db, tenant, dossier)
     if dossier.referente_declaration_at is not None:
         raise UserError("La dichiarazione del referente è già stata registrata per questa pratica.")
     dossier.referente_declaration_at = utcnow()
@@ -65,7 +68,7 @@ def _summary(candidate: Candidate) -> dict:
 
 def propose(db, tenant, dossier: Dossier, user_id: int, today: date) -> Proposal:
     """Rank the eligible gestori by the Order's criteria and, if the Order draws, draw among them."""
-    _open_for_appointments(dossier)
+    _start(db, tenant, dossier)
     policy = policy_of(tenant)
     candidates = screen(db, dossier, policy, rule_of(tenant), today)
     ranked = rank(candidates, policy)
@@ -95,10 +98,19 @@ def propose(db, tenant, dossier: Dossier, user_id: int, today: date) -> Proposal
     return Proposal(proposed, ranked, excluded, entry)
 
 
-def proposed_id(db, dossier: Dossier) -> int | None:
-    """The gestore of the dossier's latest proposal, if there was one (the draw's outcome when drawn)."""
+def current_proposal(db, dossier: Dossier) -> tuple[int | None, str]:
+    """The gestore of the dossier's latest proposal (the draw's outcome when drawn), and why none can be
+    followed without a reason: no proposal, or one made before another appointment of the Order had
+    changed the loads it ranked by."""
     entry = chain.latest(db, dossier.id, "proposal")
-    return entry.payload.get("proposed") if entry is not None else None
+    if entry is None:
+        return None, "non è stata chiesta la proposta"
+    later = db.scalar(select(AppointmentLogEntry.seq).where(
+        AppointmentLogEntry.tenant_id == dossier.tenant_id, AppointmentLogEntry.seq > entry.seq,
+        AppointmentLogEntry.kind.in_(("appointment", "replacement"))).limit(1))
+    if later is not None:
+        return None, "la proposta non è più attuale, perché dopo di essa sono state registrate altre nomine"
+    return entry.payload.get("proposed"), ""
 
 
 def _check_choice(db, tenant, dossier: Dossier, gestore_ids: list[int], today: date,
@@ -115,10 +127,10 @@ def _check_choice(db, tenant, dossier: Dossier, gestore_ids: list[int], today: d
             raise UserError(f"Non è possibile nominare {candidate.name}: {'; '.join(candidate.barriers)}.",
                             field="gestore")
         chosen.append(candidate)
-    proposal = proposed_id(db, dossier)
-    if set(gestore_ids) == {proposal}:
+    proposal, why = current_proposal(db, dossier)
+    if proposal is not None and set(gestore_ids) == {proposal}:
         return chosen, ""
-    why = "non è stata chiesta la proposta" if proposal is None else "la scelta è diversa dalla proposta"
+    why = why or "la scelta è diversa dalla proposta"
     return chosen, _reason(override_reason, f"Indichi il motivo della scelta: {why} (DM 202/2014 art. 10 co. 2).")
 
 
@@ -140,7 +152,7 @@ def _log_appointment(appointment: Appointment, candidate: Candidate) -> dict:
 def appoint(db, tenant, dossier: Dossier, gestore_ids: list[int], user_id: int, today: date,
             override_reason: str = "") -> list[Appointment]:
     """Appoint one gestore, or a college of up to three, to ``dossier``."""
-    _open_for_appointments(dossier)
+    _start(db, tenant, dossier)
     if dossier.referente_declaration_at is None:
         raise UserError("Prima della nomina il referente deve dichiarare che l'OCC non si trova in conflitto "
                         "di interessi (DM 202/2014 art. 10 co. 2).")
@@ -154,7 +166,7 @@ def appoint(db, tenant, dossier: Dossier, gestore_ids: list[int], user_id: int, 
     chosen, reason = _check_choice(db, tenant, dossier, gestore_ids, today, override_reason)
     appointments = [_new_appointment(db, tenant, dossier, c, user_id, reason) for c in chosen]
     chain.append(db, tenant.id, "appointment", {
-        "dossier": dossier.reference, "proposed": proposed_id(db, dossier), "override": bool(reason),
+        "dossier": dossier.reference, "proposed": current_proposal(db, dossier)[0], "override": bool(reason),
         "reason": reason, "collegial": len(in_force) + len(chosen) > 1,
         "gestori": [_log_appointment(a, c) for a, c in zip(appointments, chosen)],
     }, dossier.id, user_id)
@@ -206,7 +218,7 @@ def replace(db, tenant, dossier: Dossier, appointment: Appointment, new_gestore_
             today: date, reason: str, override_reason: str = "") -> Appointment:
     """End ``appointment`` and appoint ``new_gestore_id`` in its place; the old row stays, pointing at
     the new one."""
-    _open_for_appointments(dossier)
+    _start(db, tenant, dossier)
     reason = _reason(reason, "Indichi il motivo della sostituzione.")
     if new_gestore_id == appointment.gestore_id:
         raise UserError("Il nuovo gestore deve essere diverso da quello sostituito.", field="gestore")

@@ -106,19 +106,23 @@ class TrainingStatus:
         return f"{done}, mancano {fmt_hours(self.current.missing)} entro il {self.current.end:%d/%m/%Y}"
 
     @property
-    def verdict(self) -> str:
-        """Why the gestore is (or is not) in regola, in a sentence."""
+    def reason(self) -> str:
+        """Why the gestore is (or is not) in regola."""
         if self.first_biennium:
-            return "In regola: primo biennio dall'iscrizione in corso"
+            return "primo biennio dall'iscrizione in corso"
         last = self.last_completed
         period = f"biennio {last.start:%d/%m/%Y}–{last.end:%d/%m/%Y}"
         if last.fulfilled:
-            return f"In regola: {fmt_hours(last.hours)} ore nel {period}"
+            return f"{fmt_hours(last.hours)} ore nel {period}"
         if self.in_regola:
-            return (f"In regola: {fmt_hours(last.hours)} ore nel {period}, recuperate con "
+            return (f"{fmt_hours(last.hours)} ore nel {period}, recuperate con "
                     f"{fmt_hours(self.current.hours)} ore nel biennio in corso")
-        return (f"Non in regola: {fmt_hours(last.hours)} ore di {fmt_hours(REQUIRED_HOURS)} nel {period} "
+        return (f"{fmt_hours(last.hours)} ore di {fmt_hours(REQUIRED_HOURS)} nel {period} "
                 f"(mancano {fmt_hours(last.missing)})")
+
+    @property
+    def verdict(self) -> str:
+        return f"{'In regola' if self.in_regola else 'Non in regola'}: {self.reason}"
 
 
 def training_status(enrolled_on: date, trainings, today: date, rule: str = DEFAULT_RULE) -> TrainingStatus:

@@ -1,14 +1,17 @@
 """Fixtures: a migrated database (PostgreSQL when OCC_TEST_DATABASE_URL is set), the WSGI app, a
-browser-like client, a real SMTP server (aiosmtpd) and a real Celery worker on Redis."""
+browser-like client, a real SMTP server (aiosmtpd), a real Celery worker on Redis, the app served by
+waitress and the system Chromium driven by Playwright."""
 from __future__ import annotations
 
 import os
 import socket
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import transaction
+import waitress
 from sqlalchemy import inspect, text
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -162,3 +165,33 @@ def celery_worker(registry):
             yield worker
     finally:
         celery_app.conf.task_always_eager = True
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def browser(live_server):
+    """The system Chromium driven by Playwright; a missing browser is an error, never a skip.
+
+    It depends on the live server so that it closes first: its open connections would keep the server busy."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The test application served by waitress on a free loopback port, in a background thread."""
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=10)
+    server.task_dispatcher.shutdown()

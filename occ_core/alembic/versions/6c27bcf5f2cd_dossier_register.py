@@ -227,9 +227,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_dossier_transitions_tenant_id'), ['tenant_id'], unique=False)
 
     # ### end Alembic commands ###
-    # Full-text index of the dossier list (PostgreSQL only; SQLite searches with LIKE).
+    # Full-text indexes of the dossier list (PostgreSQL only; SQLite searches with LIKE).
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE INDEX ix_dossiers_search ON dossiers USING gin (to_tsvector('simple', search_text))")
+        # The list's search by a debtor's or a creditor's name.
+        op.execute("CREATE INDEX ix_dossier_debtors_search ON dossier_debtors USING gin "
+                   "(to_tsvector('simple', last_name || ' ' || first_name || ' ' || company_name))")
+        op.execute("CREATE INDEX ix_dossier_creditors_search ON dossier_creditors USING gin "
+                   "(to_tsvector('simple', name))")
 
 
 def downgrade():

@@ -14,8 +14,10 @@ from occ_core.clock import today
 from occ_core.dossiers import listing, procedures
 from occ_core.dossiers.models import SavedFilter
 from occ_core.errors import UserError
+from occ_core.gestori.models import Gestore
 from occ_core.web import ui
 from occ_core.web.forms import posted
+from shared_registry.models import Registrant
 
 TEMPLATE = "occ_core:dossiers/templates/listing.pt"
 PRINT_TEMPLATE = "occ_core:dossiers/templates/listing_print.pt"
@@ -39,14 +41,14 @@ def _query(filters: listing.DossierFilters, sort: str) -> dict[str, str]:
 
 
 def _gestori(request) -> list[tuple[str, str]]:
-    """(id, name) of the Order's gestori, for the filter."""
-    from occ_core.gestori.models import Gestore
-
+    """(id, name) of the Order's gestori, for the filter; plain columns, as the list is long."""
     if not request.has_permission("gestori:gestore:view"):
         return []
-    names = [(str(g.id), g.registrant.full_name if g.registrant else f"Gestore {g.id}")
-             for g in request.dbsession.scalars(select(Gestore))]
-    return sorted(names, key=lambda item: item[1].casefold())
+    rows = request.dbsession.execute(
+        select(Gestore.id, Registrant.last_name, Registrant.first_name)
+        .join(Registrant, Registrant.id == Gestore.registrant_id)
+        .order_by(Registrant.last_name, Registrant.first_name))
+    return [(str(gestore_id), f"{last_name} {first_name}") for gestore_id, last_name, first_name in rows]
 
 
 def _saved_filters(request) -> list[SavedFilter]:

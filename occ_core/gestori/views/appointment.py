@@ -42,12 +42,13 @@ def _tab(request, dossier, error: str | None = None) -> dict:
     in_force = [a for a in history if a.in_force]
     gestori = sorted(db.scalars(select(Gestore).where(Gestore.tenant_id == request.tenant.id, Gestore.status == "attivo")), key=gestore_name)
     appointed = {a.gestore_id for a in in_force}
-    default = proposal.payload.get("proposed") if proposal is not None else None
+    default, outdated = services.current_proposal(db, dossier)
     return dossier_page(
         request, dossier,
         history=history, in_force=in_force, by_id={a.id: a for a in history}, proposal=proposal, drawn=drawn,
         entries=entries, kinds=chain.KINDS, gestori=[g for g in gestori if g.id not in appointed],
         default_gestore=default if default not in appointed else None, gestore_name=gestore_name,
+        outdated=outdated if proposal is not None else "",
         people=_people(db, [dossier.referente_declaration_by_id] + [a.appointed_by_id for a in history]
                        + [e.user_id for e in entries]),
         policy=describe(policy_of(request.tenant)), max_college=services.MAX_COLLEGE, error=error,

@@ -81,7 +81,7 @@ def report_rows(db, tenant_id: int, start: date, end: date) -> list[dict]:
     counted = screening.loads(db, tenant_id, _utc_midnight(start), _utc_midnight(end + timedelta(days=1)))
     rows = []
     for gestore in screening.all_gestori(db, tenant_id):
-        count, weighted = counted.get(gestore.id, (0, Decimal("0")))
+        count, weighted = counted.get(gestore.id, (0, Decimal("0.00")))
         rows.append({"name": gestore_name(gestore), "status": STATUSES.get(gestore.status, gestore.status),
                      "count": count, "weighted": weighted, "gestore": gestore})
     return sorted(rows, key=lambda row: row["name"].casefold())
@@ -107,7 +107,7 @@ def report_page(request):
         "page_title": "Distribuzione degli incarichi", "rows": rows, "error": error, "spread": spread,
         "start": ui.iso(start) if start else request.GET.get("from", "")[:20],
         "end": ui.iso(end) if end else request.GET.get("to", "")[:20],
-        "total": sum(r["count"] for r in rows), "total_weighted": sum((r["weighted"] for r in rows), Decimal("0")),
+        "total": sum(r["count"] for r in rows), "total_weighted": sum((r["weighted"] for r in rows), Decimal("0.00")),
         "export_url": request.route_url("gestori_report_export", tenant=request.tenant.slug,
                                         _query={"from": ui.iso(start), "to": ui.iso(end)}) if start else None,
     }

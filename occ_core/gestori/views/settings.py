@@ -1,6 +1,8 @@
 """The Order's criteria of appointment and its reading of the training rule (/settings/appointments)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
@@ -8,6 +10,7 @@ from occ_core.audit.services import audit
 from occ_core.errors import UserError
 from occ_core.gestori import chain, policy as policies, training
 from occ_core.gestori.views import TEMPLATES, form_reader
+from occ_core.web import ui
 from occ_core.web.forms import refuse
 
 EMPTY_ROWS = 2
@@ -33,7 +36,8 @@ def _values(request, policy: policies.Policy, rule: str) -> dict:
         **{key: str(stored[key]) for key in ("rotation", "rotation_months", "competence", "territory", "max_open",
                                               "draw", "draw_size", "passivo_over", "creditor_over")},
         "workload": "1" if policy.workload else "",
-        "passivo": [(limit.replace(".", ","), weight.replace(".", ",")) for limit, weight in stored["passivo_brackets"]]
+        "passivo": [(ui.fmt_money(Decimal(limit)).removeprefix("€ "), weight.replace(".", ","))
+                    for limit, weight in stored["passivo_brackets"]]
         + [("", "")] * EMPTY_ROWS,
         "creditors": [(limit.split(".")[0], weight.replace(".", ",")) for limit, weight in stored["creditor_brackets"]]
         + [("", "")] * EMPTY_ROWS,

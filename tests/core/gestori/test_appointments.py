@@ -1,5 +1,6 @@
 """The appointment itself: declaration first, override with reason, college of three, refusal,
 replacement with history, and the draw's reproducibility."""
+import threading
 from dataclasses import replace as changed
 from decimal import Decimal
 
@@ -178,3 +179,48 @@ def test_draw_is_reproducible_from_the_logged_seed(dbtx, order, desk):
     assert draw(stored["seed"], stored["candidates"]) == stored["chosen"] == proposal.proposed.gestore.id
     # Another seed may pick another gestore: over many seeds every candidate comes out.
     assert {draw(f"seme-{n}", stored["candidates"]) for n in range(200)} == set(ids)
+
+
+def test_concurrent_appointments_never_exceed_the_college(dbtx, order, desk):
+    """Two referenti add the third member at the same moment: one succeeds, the other is told why not."""
+    dossier_id, ids, _ = desk
+    referente = order.ids["referente"]
+    run(dbtx, order, services.appoint, dossier_id, ids[:2], referente, today(), "Pratica complessa")
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def add(gestore_id):
+        start.wait()
+        try:
+            run(dbtx, order, services.appoint, dossier_id, [gestore_id], referente, today(), "Terzo componente")
+            outcomes.append("nominato")
+        except UserError as error:
+            outcomes.append(error.message)
+
+    threads = [threading.Thread(target=add, args=(gestore_id,)) for gestore_id in ids[2:4]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["Un collegio può avere al massimo 3 gestori: la pratica ne ha già 3 in carica.",
+                                "nominato"]
+    with dbtx(order.tenant) as db:
+        assert len(db.scalars(select(Appointment).where(Appointment.dossier_id == dossier_id)).all()) == 3
+
+
+def test_a_proposal_outdated_by_another_appointment_needs_a_new_one(dbtx, order, desk, make_dossier):
+    dossier_id, ids, _ = desk
+    referente = order.ids["referente"]
+    with dbtx(order.tenant) as db:
+        other = make_dossier(db, order.tenant)
+        services.declare_no_conflict(db, order.tenant, other, referente)
+        other_id = other.id
+    run(dbtx, order, services.propose, dossier_id, referente, today())
+    run(dbtx, order, services.propose, other_id, referente, today())
+    run(dbtx, order, services.appoint, other_id, [ids[0]], referente, today())
+    # Alberti, proposed for both, now has a dossier more: the first proposal ranked by old loads.
+    with pytest.raises(UserError, match="la proposta non è più attuale"):
+        run(dbtx, order, services.appoint, dossier_id, [ids[0]], referente, today())
+    proposal = run(dbtx, order, services.propose, dossier_id, referente, today())
+    assert proposal.proposed.gestore.id == ids[1]
+    run(dbtx, order, services.appoint, dossier_id, [ids[1]], referente, today())

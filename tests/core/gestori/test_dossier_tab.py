@@ -48,7 +48,7 @@ def test_referente_declares_gets_a_proposal_appoints_and_records_the_declaration
     assert page.html.find(id="declaration-done") is not None
     page = post(testapp, dossier_id, "propose").follow()
     assert page.html.find(id="proposed").strong.text == "Alberti Anna"
-    assert "peso della pratica 3" in page.html.find(id="proposed").text  # passivo over 500.000, no creditors
+    assert "peso della pratica 3,00" in page.html.find(id="proposed").text  # passivo over 500.000, no creditors
     excluded = page.html.find(id="excluded").text
     assert "Bruni Bruno" in excluded and "incarico per il debitore Bianchi Luca ancora in corso" in excluded
     form = page.forms["appoint-form"]
@@ -100,6 +100,7 @@ def test_replacement_is_shown_in_the_history(testapp, dbtx, order, case):
     post(testapp, dossier_id, "appoint", gestore=str(alberti))
     with dbtx() as db:
         appointment_id = db.scalar(select(Appointment.id))
+    assert "la proposta non è più attuale" in tab(testapp, dossier_id).html.find(id="outdated").text
     page = post(testapp, dossier_id, "replace", status=400, appointment=str(appointment_id), gestore=str(corsi),
                 reason="")
     assert "Indichi il motivo della sostituzione" in page.text

@@ -221,7 +221,7 @@ def test_distribution_report(testapp, dbtx, order, roster, make_dossier):
     login(testapp, order.emails["referente"])
     page = testapp.get("/milano/gestori/report")
     rows = [[cell.text.strip() for cell in tr.find_all(["th", "td"])] for tr in page.html.find(id="report").tbody("tr")]
-    assert rows == [["Alberti Anna", "Attivo", "1", "2,50"], ["Bruni Bruno", "Attivo", "0", "0"]]
+    assert rows == [["Alberti Anna", "Attivo", "1", "2,50"], ["Bruni Bruno", "Attivo", "0", "0,00"]]
     assert "differenza" in page.html.find(id="spread").text
     last_year = today().year - 1
     empty = testapp.get("/milano/gestori/report", {"from": f"{last_year}-01-01", "to": f"{last_year}-12-31"})

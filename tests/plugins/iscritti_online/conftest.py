@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
-import waitress
 from sqlalchemy import select
 
 from occ_core.db import bind_tenant
@@ -123,33 +121,3 @@ def sign_in(testapp):
         testapp.reset()
         return login(testapp, email, password)
     return enter
-
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def browser(live_server):
-    """The system Chromium driven by Playwright; a missing browser is an error, never a skip.
-
-    It depends on the live server so that it closes first: its open connections would keep the server busy."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def live_server(app):
-    """The test application served by waitress on a free loopback port, in a background thread."""
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=10)
-    server.task_dispatcher.shutdown()
