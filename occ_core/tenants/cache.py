@@ -8,8 +8,9 @@ transaction, and a request reads the stamp with the Order's row, which it loads 
 configuration is used only while the stamp it was built from is still the Order's, and on the day it
 was built for (contracts begin and end with the calendar).
 
-A session that changed the configuration itself bypasses the cache until it ends: what it sees is not
-committed yet and may be rolled back."""
+Changes through the ORM (flushed objects, ``update()``/``delete()``/``insert()`` statements) restamp by
+themselves; SQL text or a raw connection must call ``restamp``. A session that changed the configuration
+bypasses the cache until it ends: what it sees is not committed yet and may be rolled back."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ def _tenant_of(obj) -> int | None:
     return obj.id if isinstance(obj, Tenant) else obj.tenant_id
 
 
-def _restamp(session, tenant_ids=None) -> None:
+def restamp(session, tenant_ids=None) -> None:
     """A new stamp for ``tenant_ids`` (every Order when None), in the session's transaction."""
     statement = update(Tenant.__table__).values(config_stamp=new_config_stamp())
     if tenant_ids is not None:
@@ -53,7 +54,7 @@ def restamp_after_flush(session, _flush_context) -> None:
                    if isinstance(obj, CONFIG_CLASSES) and session.is_modified(obj))
     changed.discard(None)
     if changed:
-        _restamp(session, changed)
+        restamp(session, changed)
 
 
 def restamp_on_bulk_change(execute_state) -> None:
@@ -64,7 +65,7 @@ def restamp_on_bulk_change(execute_state) -> None:
     if getattr(table, "name", None) in CONFIG_TABLES:
         # Bound to an Order, the statement can only reach that Order's rows (see occ_core.db).
         tenant_id = execute_state.session.info.get("tenant_id")
-        _restamp(execute_state.session, None if tenant_id is None else {tenant_id})
+        restamp(execute_state.session, None if tenant_id is None else {tenant_id})
 
 
 @dataclass

@@ -10,7 +10,6 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from occ_core.clock import today
 from occ_core.gestori import services

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import timezone
 from decimal import Decimal
 
 import pytest
