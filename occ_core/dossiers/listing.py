@@ -29,6 +29,7 @@ MAX_WORDS = 8
 WORD = re.compile(r"[^\W_]+")
 # A codice fiscale (16 characters) or a partita IVA / numeric codice fiscale (11 digits) is matched exactly.
 TAX_CODE = re.compile(r"^(?:[A-Za-z0-9]{16}|[0-9]{11})$")
+GESTORE_ID = re.compile(r"[0-9]{1,9}")
 SIMPLE = literal_column("'simple'")
 # The text of the debtors' full-text index (models.Debtor).
 DEBTOR_NAMES = literal_column("dossier_debtors.last_name || ' ' || dossier_debtors.first_name || ' ' || "
@@ -233,7 +234,7 @@ def conditions(filters: DossierFilters, dialect: str) -> list:
 
 def _gestore_condition(value: str):
     """A gestore in force on the dossier, by the id of the list of gestori or by every word in the name."""
-    if value.isdigit():
+    if GESTORE_ID.fullmatch(value):
         gestori = [int(value)]
     else:
         gestori = select(Gestore.id).join(Registrant, Registrant.id == Gestore.registrant_id).where(

@@ -209,6 +209,8 @@ def page_dossier_id(dbtx, tenant, number, year=2025):
     ({"page": "abc"}, None),
     ({"page": "-3"}, None),
     ({"state": "<script>"}, "Stato: valore «&lt;script&gt;» non previsto"),
+    ({"gestore": "9" * 30, "debtor": "%_\\", "creditor": "9" * 11, "q": "'&|!:*()"}, None),
+    ({"gestore": "²", "number": "²"}, "Numero"),
 ])
 def test_bad_query_strings_never_break_the_page(testapp, dbtx, order, register, query, message):
     login(testapp, "segreteria@milano.it")

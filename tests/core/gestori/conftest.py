@@ -1,5 +1,6 @@
 """An Order with its staff, and helpers that insert dossiers and gestori directly."""
 import itertools
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -90,3 +91,32 @@ def make_gestore():
         return gestore
 
     return make
+
+
+@pytest.fixture
+def concurrently(registry):
+    """``concurrently(work, args)``: ``work(arg)`` for every arg, each in its own thread, all started at
+    once; returns what each returned or raised, in order.
+
+    Afterwards the engine's pool is emptied: an SQLite connection left idle in it keeps a stale schema,
+    and a later test's ALTER TABLE on it would fail with "no such column"."""
+    def run(work, args):
+        start = threading.Barrier(len(args))
+        outcomes = [None] * len(args)
+
+        def target(index, arg):
+            start.wait()
+            try:
+                outcomes[index] = work(arg)
+            except Exception as error:  # handed back to the test, which asserts on it
+                outcomes[index] = error
+
+        threads = [threading.Thread(target=target, args=(i, arg)) for i, arg in enumerate(args)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return outcomes
+
+    yield run
+    registry["db.engine"].dispose()

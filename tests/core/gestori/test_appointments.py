@@ -1,6 +1,5 @@
 """The appointment itself: declaration first, override with reason, college of three, refusal,
 replacement with history, and the draw's reproducibility."""
-import threading
 from dataclasses import replace as changed
 from decimal import Decimal
 
@@ -181,27 +180,17 @@ def test_draw_is_reproducible_from_the_logged_seed(dbtx, order, desk):
     assert {draw(f"seme-{n}", stored["candidates"]) for n in range(200)} == set(ids)
 
 
-def test_concurrent_appointments_never_exceed_the_college(dbtx, order, desk):
+def test_concurrent_appointments_never_exceed_the_college(dbtx, order, desk, concurrently):
     """Two referenti add the third member at the same moment: one succeeds, the other is told why not."""
     dossier_id, ids, _ = desk
     referente = order.ids["referente"]
     run(dbtx, order, services.appoint, dossier_id, ids[:2], referente, today(), "Pratica complessa")
-    start = threading.Barrier(2)
-    outcomes = []
 
     def add(gestore_id):
-        start.wait()
-        try:
-            run(dbtx, order, services.appoint, dossier_id, [gestore_id], referente, today(), "Terzo componente")
-            outcomes.append("nominato")
-        except UserError as error:
-            outcomes.append(error.message)
+        run(dbtx, order, services.appoint, dossier_id, [gestore_id], referente, today(), "Terzo componente")
+        return "nominato"
 
-    threads = [threading.Thread(target=add, args=(gestore_id,)) for gestore_id in ids[2:4]]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = [o.message if isinstance(o, UserError) else o for o in concurrently(add, ids[2:4])]
     assert sorted(outcomes) == ["Un collegio può avere al massimo 3 gestori: la pratica ne ha già 3 in carica.",
                                 "nominato"]
     with dbtx(order.tenant) as db:

@@ -4,7 +4,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import threading
 from datetime import timezone
 from decimal import Decimal
 
@@ -80,26 +79,15 @@ def test_each_order_has_its_own_chain(dbtx, order, pm):
         assert chain.verify_chain(db, other.id) == (False, 3)
 
 
-def test_concurrent_appends_get_consecutive_numbers(dbtx, order):
+def test_concurrent_appends_get_consecutive_numbers(dbtx, order, concurrently):
     threads, per_thread = 8, 5
-    start = threading.Barrier(threads)
-    errors = []
 
     def work(index):
-        try:
-            start.wait()
-            for n in range(per_thread):
-                with dbtx(order.tenant) as db:
-                    chain.append(db, order.tenant.id, "proposal", {"thread": index, "n": n})
-        except Exception as error:  # reported below: a thread's exception would otherwise be lost
-            errors.append(error)
+        for n in range(per_thread):
+            with dbtx(order.tenant) as db:
+                chain.append(db, order.tenant.id, "proposal", {"thread": index, "n": n})
 
-    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert not errors
+    assert concurrently(work, range(threads)) == [None] * threads
     with dbtx() as db:
         seqs = db.scalars(select(AppointmentLogEntry.seq).order_by(AppointmentLogEntry.seq)).all()
         assert seqs == list(range(1, threads * per_thread + 1))
