@@ -28,6 +28,9 @@ SESSION_STAMP = "auth.password_stamp"
 # Built once, as every request runs it. Users belong to no Order and the class has no relationships,
 # so the Order scoping of occ_core.db would add nothing to this statement but its cost.
 _USER_BY_ID = select(User).where(User.id == bindparam("id")).execution_options(all_tenants=True)
+# request.__dict__ key of (user id, User or None) read along with another row, see preload_user.
+_PRELOADED_USER = "occ.preloaded_user"
+_SESSION_HELPER = SessionAuthenticationHelper()
 
 
 def is_api_request(request) -> bool:
@@ -58,9 +61,20 @@ def _bearer_user_id(request):
     return subject_id(payload)
 
 
+def session_user_id(request) -> int | None:
+    """The user id that the browser session names, not checked yet (the API never uses the session)."""
+    return None if is_api_request(request) else _SESSION_HELPER.authenticated_userid(request)
+
+
+def preload_user(request, user_id: int, user: User | None) -> None:
+    """Hand over the row of ``session_user_id`` (None: no such user), read in the same query as the
+    Order of the URL: one database round trip less on every page of an Order. It is checked as usual."""
+    request.__dict__[_PRELOADED_USER] = (user_id, user)
+
+
 class OccSecurityPolicy:
     def __init__(self):
-        self.helper = SessionAuthenticationHelper()
+        self.helper = _SESSION_HELPER
 
     def _user_id(self, request):
         if is_api_request(request):
@@ -83,7 +97,9 @@ class OccSecurityPolicy:
         user_id = self._user_id(request)
         if user_id is None:
             return None
-        user = request.dbsession.scalar(_USER_BY_ID, {"id": user_id})
+        preloaded_id, user = request.__dict__.get(_PRELOADED_USER, (None, None))
+        if preloaded_id != user_id:
+            user = request.dbsession.scalar(_USER_BY_ID, {"id": user_id})
         if user is None or not user.active:
             return None
         if not is_api_request(request) and request.session.get(SESSION_STAMP) != password_stamp(user):

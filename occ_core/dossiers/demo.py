@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from sqlalchemy import select
 from stdnum import luhn
 
 from occ_core.demo import FEMALE, LAST_NAMES, MALE, PLACES, STREETS, make_codice_fiscale
@@ -41,10 +42,10 @@ INSTITUTIONS = [
     ("finanziaria", "Agos Ducato S.p.A.", "chirografario", False),
     ("finanziaria", "Santander Consumer Bank S.p.A.", "chirografario", False),
     ("finanziaria", "IBL Banca S.p.A. (cessione del quinto)", "chirografario", False),
-    ("erario", "Agenzia delle Entrate - Direzione provinciale di Milano", "privilegiato generale", False),
-    ("agente_riscossione", "Agenzia delle Entrate-Riscossione", "privilegiato generale", False),
-    ("ente_previdenziale", "INPS - Direzione provinciale di Milano", "privilegiato generale", False),
-    ("ente_locale", "Comune di Milano - Tributi", "privilegiato generale", False),
+    ("erario", "Agenzia delle Entrate - Direzione provinciale di Milano", "privilegiato_generale", False),
+    ("riscossione", "Agenzia delle Entrate-Riscossione", "privilegiato_generale", False),
+    ("previdenza", "INPS - Direzione provinciale di Milano", "privilegiato_generale", False),
+    ("ente_locale", "Comune di Milano - Tributi", "privilegiato_generale", False),
     ("fornitore", "A2A Energia S.p.A.", "chirografario", False),
     ("fornitore", "Enel Energia S.p.A.", "chirografario", False),
     ("fornitore", "TIM S.p.A.", "chirografario", False),
@@ -53,6 +54,10 @@ INSTITUTIONS = [
     ("banca", "doValue S.p.A. (cessionaria)", "ipotecario", True),
 ]
 INSTITUTION_CODES = {name: partita_iva(index * 7919 + 311) for index, (_k, name, _r, _s) in enumerate(INSTITUTIONS)}
+CCII_IN_FORCE, L3_INCAPIENTE = date(2022, 7, 15), date(2020, 12, 25)
+L3_OF = {"ristrutturazione_consumatore": "piano_consumatore", "concordato_minore": "accordo_composizione",
+         "liquidazione_controllata": "liquidazione_patrimonio", "esdebitazione_incapiente": "liquidazione_patrimonio"}
+CCII_OF = {old: new for new, old in list(L3_OF.items())[:3]}
 PROCEDURE_WEIGHTS = {  # shares close to the 2023 Ministry monitoring (liquidazione 55%, ristrutturazione 34%)
     "liquidazione_controllata": 50, "ristrutturazione_consumatore": 30, "concordato_minore": 7,
     "esdebitazione_incapiente": 6, "piano_consumatore": 3, "accordo_composizione": 2, "liquidazione_patrimonio": 2,
@@ -147,7 +152,7 @@ def sample_creditors(rng: random.Random, count: int) -> list[SampleCreditor]:
             kind, name, rank, secured = rng.choice(INSTITUTIONS)
             code = INSTITUTION_CODES[name]
             slug = name.split()[0].lower().replace("'", "")
-            creditors.append(SampleCreditor(kind, name, code if kind in ("erario", "ente_previdenziale") else "",
+            creditors.append(SampleCreditor(kind, name, code if kind in ("erario", "previdenza") else "",
                                             code, f"contenzioso@pec.{slug}.it",
                                             Decimal(rng.randrange(300, 60000)) + Decimal(rng.randrange(100)) / 100,
                                             rank, secured))
@@ -171,15 +176,26 @@ def sample_path(rng: random.Random, procedure: str, filed_on: date, today: date)
         path.append((state, when))
 
 
+def procedure_in_force(procedure: str, filed_on: date) -> str:
+    """The Codice della crisi applies to applications from 15 July 2022; older ones follow L. 3/2012, whose
+    incapiente procedure (art. 14-quaterdecies) exists from 25 December 2020."""
+    if filed_on >= CCII_IN_FORCE:
+        return CCII_OF.get(procedure, procedure)
+    if procedure == "esdebitazione_incapiente" and filed_on >= L3_INCAPIENTE:
+        return procedure
+    return L3_OF.get(procedure, procedure)
+
+
 def sample_dossier(rng: random.Random, first_year: int, today: date) -> SampleDossier:
-    procedure = rng.choices(list(PROCEDURE_WEIGHTS), weights=list(PROCEDURE_WEIGHTS.values()))[0]
+    span = (today - date(first_year, 1, 1)).days
+    filed_on = date(first_year, 1, 1) + timedelta(days=rng.randrange(0, span + 1))
+    procedure = procedure_in_force(
+        rng.choices(list(PROCEDURE_WEIGHTS), weights=list(PROCEDURE_WEIGHTS.values()))[0], filed_on)
     allowed = procedures.PROCEDURES[procedure].categories
     if procedure == "esdebitazione_incapiente":
         allowed = ("consumatore",)
     category = rng.choice(allowed) if allowed else rng.choices(
         list(procedures.DEBTOR_CATEGORIES), weights=[60, 15, 15, 4, 2, 4])[0]
-    span = (today - date(first_year, 1, 1)).days
-    filed_on = date(first_year, 1, 1) + timedelta(days=rng.randrange(0, span + 1))
     if category in ("imprenditore_minore", "startup_innovativa", "imprenditore_agricolo") and rng.random() < 0.5:
         debtors = [sample_company(rng, rng.randrange(1_000_000, 9_999_999))]
     else:
@@ -196,3 +212,128 @@ def sample_dossier(rng: random.Random, first_year: int, today: date) -> SampleDo
         court=rng.choice(COURTS), path=sample_path(rng, procedure, filed_on, today), debtors=debtors,
         creditors=creditors, attivo=attivo,
         satisfaction_percent=None if procedure.startswith("liquidazione") else Decimal(rng.randrange(5, 80)))
+
+
+# --- the demo Order ---------------------------------------------------------------------------------
+
+DEMO_DOSSIERS = 200
+DEMO_GESTORI = 14
+DOCUMENTS_BY_STATE = (  # what a dossier holds once it has reached the state
+    ("ISTANZA_RICEVUTA", "istanza", "Istanza di nomina del gestore", "entrata"),
+    ("ISTANZA_RICEVUTA", "documento_identita", "Carta d'identità del debitore", "entrata"),
+    ("ISTRUTTORIA_SEGRETERIA", "elenco_creditori", "Elenco dei creditori con importi e privilegi", "entrata"),
+    ("ISTRUTTORIA_SEGRETERIA", "dichiarazioni_redditi_3_anni", "Dichiarazioni dei redditi degli ultimi 3 anni",
+     "entrata"),
+    ("PREVENTIVO_EMESSO", "preventivo", "Preventivo (DM 202/2014 art. 10 co. 3)", "uscita"),
+    ("INCARICO_CONFERITO", "incarico_firmato", "Incarico sottoscritto dal debitore", "entrata"),
+    ("RELAZIONE_REDATTA", "relazione_gestore", "Relazione particolareggiata del gestore", "interno"),
+)
+
+
+def enrol_demo_gestori(db, tenant, today: date) -> list:
+    """The Order's list of gestori: registrants enrolled years ago, with their training hours; one suspended
+    and one short of the biennial hours, so the screens show every case."""
+    from occ_core.gestori.models import GestoreTraining
+    from occ_core.gestori.roster import enrol
+    from shared_registry.models import Registrant
+
+    registrants = db.scalars(select(Registrant).where(Registrant.status == "attivo")
+                             .order_by(Registrant.id).limit(DEMO_GESTORI)).all()
+    rng = random.Random(14)
+    gestori = []
+    for index, registrant in enumerate(registrants):
+        enrolled = date(2016 + index % 6, 1 + index % 12, 10)
+        gestore = enrol(db, tenant.id, str(registrant.id), {
+            "enrolled_on": enrolled, "partita_iva": partita_iva(4_000_000 + index * 37),
+            "degree": "Laurea magistrale in " + ("giurisprudenza" if registrant.category == "avvocato"
+                                                  else "economia e commercio"),
+            "course_hours": 40 if index % 3 else 200, "course_completed_on": enrolled - timedelta(days=90),
+            "traineeship_completed_on": enrolled - timedelta(days=30),
+            "circondario": "Tribunale di Milano" if index % 4 else "Tribunale di Monza",
+            "specialisations": rng.sample(sorted(procedures.PROCEDURES), k=2), "available": True, "notes": ""})
+        short = index == 5
+        year = enrolled.year
+        while date(year, enrolled.month, 1) < today:
+            hours = Decimal(12 if short else rng.choice([20, 22, 24]))
+            db.add(GestoreTraining(tenant_id=tenant.id, gestore=gestore, on=date(year, 6, 15), hours=hours,
+                                   title="Aggiornamento in materia di crisi da sovraindebitamento",
+                                   provider="Scuola Forense dell'Ordine"))
+            year += 1
+        if index == 9:
+            gestore.status, gestore.status_reason, gestore.status_since = (
+                "sospeso", "Sospensione cautelare deliberata dal Consiglio", today - timedelta(days=40))
+        gestori.append(gestore)
+    db.flush()
+    return gestori
+
+
+def appoint_demo_gestore(db, tenant, dossier, referente_id: int, today: date) -> None:
+    """The real path: the referente's declaration, the proposal by the Order's criteria, the appointment of
+    the proposed gestore, his acceptance and declaration of independence; all in the appointment log."""
+    from occ_core.gestori import services
+
+    services.declare_no_conflict(db, tenant, dossier, referente_id)
+    proposal = services.propose(db, tenant, dossier, referente_id, today)
+    if proposal.proposed is None:
+        return
+    for appointment in services.appoint(db, tenant, dossier, [proposal.proposed.gestore.id], referente_id, today):
+        services.record_acceptance(db, tenant, dossier, appointment, referente_id)
+        services.record_independence(db, tenant, dossier, appointment, referente_id)
+
+
+def load_demo_dossiers(db, registry, tenant, segreteria_id: int, referente_id: int) -> list[str]:
+    """About two hundred dossiers of every procedure and state, with parties, documents and gestori.
+    Nothing is added when the Order already has dossiers."""
+    from occ_core.documents import services as documents, samples
+    from occ_core.documents.storage import storage_of
+    from occ_core.dossiers import numbering, summary
+    from occ_core.dossiers.models import Creditor, Debtor, Dossier, Transition
+    from occ_core.clock import today as rome_today
+
+    if db.scalar(select(Dossier.id).limit(1)) is not None:
+        return []
+    today = rome_today()
+    enrol_demo_gestori(db, tenant, today)
+    storage, limit = storage_of(registry), documents.max_bytes(registry.settings)
+    rng = random.Random(2026)
+    samples_ = sorted((sample_dossier(rng, 2021, today) for _ in range(DEMO_DOSSIERS)), key=lambda d: d.filed_on)
+    for sample in samples_:
+        registered = datetime.combine(sample.filed_on, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=9)
+        dossier = Dossier(
+            tenant_id=tenant.id, year=sample.filed_on.year,
+            number=numbering.allocate(db, tenant.id, sample.filed_on.year), registered_at=registered,
+            filed_on=sample.filed_on, procedure=sample.procedure, debtor_category=sample.debtor_category,
+            family=sample.family, state=procedures.INITIAL_STATE, state_changed_at=registered, court=sample.court,
+            attivo=sample.attivo, satisfaction_percent=sample.satisfaction_percent, created_by_id=segreteria_id)
+        for position, person in enumerate(sample.debtors):
+            dossier.debtors.append(Debtor(tenant_id=tenant.id, position=position, **vars(person)))
+        for creditor in sample.creditors:
+            dossier.creditors.append(Creditor(tenant_id=tenant.id, **vars(creditor)))
+        db.add(dossier)
+        db.flush()
+        states = [state for state, _when in sample.path]
+        if "INCARICO_CONFERITO" in states:
+            dossier.incarico_accepted_on = dict(sample.path)["INCARICO_CONFERITO"]
+        if "GESTORE_NOMINATO" in states:
+            appoint_demo_gestore(db, tenant, dossier, referente_id, today)
+        for reached, category, title, direction in DOCUMENTS_BY_STATE:
+            if reached in states:
+                content = samples.pdf(f"{title} - pratica {dossier.reference} - {dossier.debtor_name}")
+                documents.add_document(db, storage, dossier, None, content=content, filename=f"{category}.pdf",
+                                       limit=limit, direction=direction, category=category, title=title,
+                                       visibility="gestore")
+        previous = ""
+        for state, when in sample.path:
+            db.add(Transition(tenant_id=tenant.id, dossier_id=dossier.id, from_state=previous, to_state=state,
+                              at=datetime.combine(when, datetime.min.time(), tzinfo=timezone.utc)
+                              + timedelta(hours=10), user_id=segreteria_id,
+                              reason="Registrazione dell'istanza" if not previous else ""))
+            previous = state
+        last_state, last_when = sample.path[-1]
+        dossier.state = last_state
+        dossier.state_changed_at = datetime.combine(last_when, datetime.min.time(), tzinfo=timezone.utc)
+        if procedures.is_final(dossier.procedure, last_state):
+            dossier.outcome, dossier.outcome_on, dossier.closed = last_state, last_when, True
+        summary.refresh(dossier)
+    db.flush()
+    return [f"Pratiche dimostrative: {len(samples_)}, con {DEMO_GESTORI} gestori nell'elenco."]

@@ -93,9 +93,14 @@ def policy_of(tenant) -> Policy:
         for key in ("passivo_over", "creditor_over"):
             values[key] = Decimal(stored[key]) if key in stored else getattr(default, key)
     except (ArithmeticError, TypeError, ValueError):
-        # A preference edited by hand into nonsense must not stop appointments: the defaults apply.
-        return default
-    return Policy(**values)
+        values = None
+    policy = Policy(**values) if values is not None else default
+    sound = (policy.rotation in ROTATION and policy.competence in MODES and policy.territory in MODES
+             and policy.draw in DRAW and isinstance(policy.workload, bool)
+             and all(isinstance(n, int) and n >= 0 for n in (policy.rotation_months, policy.max_open))
+             and isinstance(policy.draw_size, int) and policy.draw_size >= 1)
+    # A preference edited by hand into nonsense must not stop appointments: the defaults apply.
+    return policy if sound else default
 
 
 def describe(policy: Policy) -> list[tuple[str, str]]:

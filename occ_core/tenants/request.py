@@ -6,13 +6,18 @@ from pyramid.viewderivers import INGRESS
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import defer
 
+from occ_core.accounts.models import User
 from occ_core.db import bind_tenant
+from occ_core.security import preload_user, session_user_id
 from occ_core.tenants import cache
 from occ_core.tenants.models import Tenant
 
 # Built once (building a statement costs more than running it). The logo, up to 512 KB, is loaded only
 # by the pages that show it; the layout tells from ``logo_type`` whether there is one.
 _TENANT_OF_REQUEST = select(Tenant).where(Tenant.slug == bindparam("slug")).options(defer(Tenant.logo))
+# The same with the user that the session names, which the security check asks for next.
+_TENANT_AND_USER = (select(Tenant, User).outerjoin(User, User.id == bindparam("user_id"))
+                    .where(Tenant.slug == bindparam("slug")).options(defer(Tenant.logo)))
 
 
 def tenant(request):
@@ -20,7 +25,14 @@ def tenant(request):
     slug = (request.matchdict or {}).get("tenant")
     if not slug:
         return None
-    found = request.dbsession.scalar(_TENANT_OF_REQUEST, {"slug": slug})
+    db = request.dbsession
+    user_id = session_user_id(request)
+    if user_id is None:
+        found = db.scalar(_TENANT_OF_REQUEST, {"slug": slug})
+    else:
+        found, user = db.execute(_TENANT_AND_USER, {"slug": slug, "user_id": user_id}).first() or (None, None)
+        if found is not None:
+            preload_user(request, user_id, user)
     if found is None or not found.active:
         return None
     bind_tenant(request.dbsession, found.id)

@@ -1,10 +1,14 @@
 """The automatic Order scoping of occ_core.db: its loader criteria are built once per Order and
 reused, so a session bound in turn to several Orders must still see only the bound one's rows."""
+import re
+
 from sqlalchemy import func, inspect, select
 
 from occ_core import db as occ_db
 from occ_core.accounts.models import Membership, Role, User
 from occ_core.security import _USER_BY_ID
+from occ_core.tenants.models import Tenant
+from occ_core.tenants.request import _TENANT_AND_USER
 from occ_core.testing.factories import make_tenant, make_user
 
 
@@ -28,9 +32,17 @@ def test_one_session_bound_in_turn_to_two_orders_sees_each_time_only_the_bound_o
     assert occ_db.tenant_criteria(alfa.id) is not occ_db.tenant_criteria(beta.id)
 
 
-def test_the_unscoped_user_lookup_can_reach_no_row_of_an_order():
-    """security._USER_BY_ID skips the scoping (it runs on every request): safe only while users belong
-    to no Order and reach nothing through relationships. Whoever changes that must scope it again."""
-    assert not issubclass(User, occ_db.SCOPED_MIXINS)
-    assert not inspect(User).relationships
-    assert _USER_BY_ID.get_final_froms() == [User.__table__]
+def test_the_unscoped_lookups_of_every_request_can_reach_no_row_of_an_order():
+    """The user (security._USER_BY_ID, run with the scoping off) and the Order with its user
+    (tenants.request._TENANT_AND_USER, run before the session is bound) are read unscoped on every
+    request: safe only while neither class belongs to an Order or reaches anything through a
+    relationship. Whoever changes that must scope these lookups again."""
+    for cls in (User, Tenant):
+        assert not issubclass(cls, occ_db.SCOPED_MIXINS)
+        assert not inspect(cls).relationships
+    assert tables_read(_USER_BY_ID) == ["users"]
+    assert tables_read(_TENANT_AND_USER) == ["tenants", "users"]
+
+
+def tables_read(statement) -> list[str]:
+    return re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", str(statement))

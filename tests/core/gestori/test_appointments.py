@@ -213,3 +213,14 @@ def test_a_proposal_outdated_by_another_appointment_needs_a_new_one(dbtx, order,
     proposal = run(dbtx, order, services.propose, dossier_id, referente, today())
     assert proposal.proposed.gestore.id == ids[1]
     run(dbtx, order, services.appoint, dossier_id, [ids[1]], referente, today())
+
+
+@pytest.mark.parametrize("stored", [
+    {"rotation": "a caso"}, {"draw_size": "tre"}, {"passivo_brackets": [["molto", "1"]]}, {"max_open": -1},
+])
+def test_a_policy_spoilt_by_hand_falls_back_to_the_defaults(stored):
+    from types import SimpleNamespace
+
+    from occ_core.gestori.policy import policy_of
+
+    assert policy_of(SimpleNamespace(preferences={PREFERENCE: stored})) == Policy()
