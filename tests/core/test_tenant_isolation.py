@@ -2,6 +2,8 @@
 changed or counted for the other."""
 import itertools
 import re
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from pyramid.interfaces import IRoutesMapper
@@ -11,6 +13,13 @@ from occ_core.accounts.roles import BUILTIN_ROLES
 from occ_core.audit.services import record
 from occ_core.demo import demo_registrants
 from occ_core.dispatch.models import OutboxMessage
+from occ_core.documents import samples
+from occ_core.documents.services import add_document
+from occ_core.documents.storage import storage_of
+from occ_core.dossiers import numbering, summary
+from occ_core.dossiers.models import Creditor, Debtor, Dossier, OtherParty
+from occ_core.gestori import services as gestori
+from occ_core.gestori.roster import enrol
 from occ_core.testing.factories import csrf_token, login, make_tenant, make_user
 from shared_registry import services as registry_services
 from shared_registry.models import Registrant
@@ -19,7 +28,32 @@ MARKER = "Betaonly"
 PARAMETER = re.compile(r"{(\w+)(?::[^}]*)?}")
 
 
-def seed(db, pm, slug, marker, count):
+def seed_dossier(db, registry, tenant, marker):
+    """A dossier with debtor, creditor, document and an appointed gestore, each carrying the marker."""
+    first = db.scalar(select(Registrant).order_by(Registrant.id))
+    enrol(db, tenant.id, str(first.id), {
+        "enrolled_on": date.today() - timedelta(days=200), "partita_iva": "", "degree": f"Laurea {marker}",
+        "course_hours": 200, "course_completed_on": None, "traineeship_completed_on": None,
+        "circondario": "", "specialisations": [], "available": True, "notes": f"Note {marker}"})
+    dossier = Dossier(tenant_id=tenant.id, year=2026, number=numbering.allocate(db, tenant.id, 2026),
+                      filed_on=date(2026, 3, 2), procedure="ristrutturazione_consumatore", state="INCARICO_CONFERITO",
+                      subject=f"Oggetto {marker}", court="Tribunale di Milano")
+    dossier.debtors.append(Debtor(tenant_id=tenant.id, last_name=f"Verdi{marker}", first_name="Anna",
+                                  codice_fiscale="VRDNNA80A41F205X"))
+    dossier.creditors.append(Creditor(tenant_id=tenant.id, name=f"Banca{marker}", amount_claimed=Decimal("1000")))
+    dossier.parties.append(OtherParty(tenant_id=tenant.id, role="avvocato", name=f"Avv. Neri{marker}"))
+    db.add(dossier)
+    db.flush()
+    summary.refresh(dossier)
+    add_document(db, storage_of(registry), dossier, None, content=samples.pdf(f"Documento {marker}"),
+                 filename=f"istanza{marker}.pdf", limit=10**6, direction="entrata", category="istanza",
+                 title=f"Istanza {marker}", visibility="interno")
+    gestori.declare_no_conflict(db, tenant, dossier, None)
+    proposal = gestori.propose(db, tenant, dossier, None, date.today())
+    gestori.appoint(db, tenant, dossier, [proposal.proposed.gestore.id], None, date.today())
+
+
+def seed(db, pm, registry, slug, marker, count):
     # The Order's name is public (its login and activation pages show it): the marker is only in its data.
     tenant = make_tenant(db, pm, slug, modules=sorted(pm.modules))
     db.info["tenant_id"] = tenant.id
@@ -29,6 +63,7 @@ def seed(db, pm, slug, marker, count):
     db.add(OutboxMessage(tenant_id=tenant.id, channel="email", subject=f"Oggetto {marker}",
                          body_text=f"Testo {marker}"))
     record(db, f"prova.{marker or 'alfa'}", tenant_id=tenant.id, details={"marker": marker})
+    seed_dossier(db, registry, tenant, marker)
     db.info["tenant_id"] = None
     users = {}
     for role, _name, _portal in BUILTIN_ROLES:
@@ -37,10 +72,10 @@ def seed(db, pm, slug, marker, count):
 
 
 @pytest.fixture
-def orders(dbtx, pm):
+def orders(dbtx, pm, registry):
     with dbtx() as db:
-        alfa, alfa_users = seed(db, pm, "alfa", "", 12)
-        beta, beta_users = seed(db, pm, "beta", MARKER, 20)
+        alfa, alfa_users = seed(db, pm, registry, "alfa", "", 12)
+        beta, beta_users = seed(db, pm, registry, "beta", MARKER, 20)
     return alfa, alfa_users, beta, beta_users
 
 

@@ -9,6 +9,7 @@ import pytest
 import transaction
 from sqlalchemy import select, update
 
+from occ_core import clock
 from occ_core.accounts.models import Membership, RoleGrant, User
 from occ_core.accounts.roles import add_membership, role_by_code, set_role_permissions
 from occ_core.db import transactional_session
@@ -89,7 +90,7 @@ def test_module_disabled_on_another_process_s_settings_page(testapp, torino, oth
     assert "Prova" not in menu(testapp)
 
 
-def test_membership_deactivated_or_changed_in_another_process(testapp, torino, other_db, dbtx):
+def test_membership_deactivated_or_changed_in_another_process(testapp, torino, other_db):
     with other_db(torino) as db:
         membership = db.scalar(select(Membership).join(User, User.id == Membership.user_id)
                                .where(User.email == SECRETARY))
@@ -112,7 +113,7 @@ def test_user_deactivated_elsewhere_is_logged_out_on_next_request(testapp, torin
 
 
 def test_contracts_begin_and_end_with_the_calendar_with_no_change_stored(testapp, dbtx, pm, monkeypatch):
-    today = date.today()
+    today = clock.today()
     with dbtx() as db:
         tenant = make_tenant(db, pm, "torino")
         make_user(db, SECRETARY, tenant, "segreteria")
