@@ -25,7 +25,7 @@ COMPANY_TRADES = ["Edilizia", "Ristorazione", "Trasporti", "Impianti", "Abbiglia
 
 
 def partita_iva(seed: int) -> str:
-    base = f"{seed % 10_000_000:07d}" + "146"  # office code of Milano
+    base = f"{seed % 10_000_000:07d}" + "015"  # office code of Milano
     return base + luhn.calc_check_digit(base)
 
 

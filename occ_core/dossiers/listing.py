@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields as dataclass_fields
 from datetime import date
 from typing import Mapping
 
-from sqlalchemy import String, and_, case, exists, func, literal_column, or_, select
+from sqlalchemy import String, and_, case, exists, func, literal, literal_column, or_, select
 
 from occ_core.dossiers import procedures
 from occ_core.dossiers.models import Creditor, Debtor, Dossier
@@ -256,10 +256,20 @@ def statement(db, filters: DossierFilters, sort: str = DEFAULT_SORT, narrow: boo
     return select(Dossier).where(*conditions(filters, dialect)).order_by(*SORTS[sort][1](first))
 
 
-def count(db, filters: DossierFilters) -> int:
+def count(db, filters: DossierFilters, cap: int | None = None) -> int:
+    """The number of matches; with ``cap``, counting stops past it (the answer is then ``cap + 1``)."""
     dialect = db.get_bind().dialect.name
     # count(*), not count(id): PostgreSQL can then count from the tenant's index alone.
-    return db.scalar(select(func.count()).select_from(Dossier).where(*conditions(filters, dialect)))
+    if cap is None:
+        return db.scalar(select(func.count()).select_from(Dossier).where(*conditions(filters, dialect)))
+    matches = select(literal(1)).select_from(Dossier).where(*conditions(filters, dialect)).limit(cap + 1)
+    return db.scalar(select(func.count()).select_from(matches.subquery()))
+
+
+def count_cap(filters: DossierFilters) -> int:
+    """Where the list stops counting: the page's plan (see search()) needs to know no more than this, and
+    an exact count of tens of thousands of matches costs more than the page itself."""
+    return NARROW_TEXT if words(filters.q) else NARROW
 
 
 def last_page(total: int, per_page: int) -> int:
@@ -267,15 +277,16 @@ def last_page(total: int, per_page: int) -> int:
 
 
 def search(db, filters: DossierFilters, sort: str = DEFAULT_SORT, page: int = 1,
-           per_page: int = 25) -> tuple[list[Dossier], int]:
-    """One page of dossiers (``page`` from 1, clamped to the last page) and the number of all matches.
+           per_page: int = 25, exact: bool = True) -> tuple[list[Dossier], int]:
+    """One page of dossiers (``page`` from 1, clamped to the last page) and the number of all matches;
+    with ``exact=False`` the number stops at ``count_cap(filters) + 1`` ("more than the cap").
 
     The count comes first and decides the plan of the page. PostgreSQL would walk the index of the sort
     order and test each dossier until the page is full: quick when matches are many, slow when they are few
     and far between, and very slow when each test computes the text search document (the planner prices
     that far too cheaply). So for few matches the first sort key is wrapped, no index can give the order,
     and the matches are found through their own indexes and then sorted."""
-    total = count(db, filters)
+    total = count(db, filters, None if exact else count_cap(filters))
     narrow = total <= NARROW or (bool(words(filters.q)) and total <= NARROW_TEXT)
     page = min(max(page, 1), last_page(total, per_page))
     query = statement(db, filters, sort, narrow).limit(per_page).offset((page - 1) * per_page)

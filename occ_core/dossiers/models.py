@@ -18,6 +18,8 @@ from sqlalchemy import (
     literal_column,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+# The full-text indexes compile with the PostgreSQL dialect, whichever engine the process starts with.
+import sqlalchemy.dialects.postgresql  # noqa: F401,E402
 
 from occ_core.db import Base, TenantOwned, UtcDateTime, utcnow
 

@@ -38,8 +38,9 @@ class Policy:
     rotation: str = "weighted"
     # Months of appointments the rotation counts (0: all of them).
     rotation_months: int = 0
-    competence: str = "preferred"
-    territory: str = "preferred"
+    # Off by default: as preferences they rank before the rotation, so the Order turns them on knowingly.
+    competence: str = "off"
+    territory: str = "off"
     workload: bool = True
     # At most this many open dossiers per gestore (0: no limit).
     max_open: int = 0

@@ -81,6 +81,8 @@ def test_db_check_notices_a_schema_that_differs(occ, registry):
     from sqlalchemy import text
 
     engine = registry["db.engine"]
+    # SQLite connections idle in the pool keep the schema they last saw: start from fresh ones.
+    engine.dispose()
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE tenants ADD COLUMN stray_column INTEGER"))
     try:

@@ -69,7 +69,7 @@ def _page_values(request, params, **extra) -> dict:
         "procedure_labels": {code: p.label for code, p in procedures.PROCEDURES.items()},
         "regimes": procedures.REGIMES, "sorts": {code: label for code, (label, _order) in listing.SORTS.items()},
         "gestori": _gestori(request), "saved_filters": _saved_filters(request), "errors": {},
-        "dossiers": [], "pager": None, "query": "", "filtered": False, "save_error": None, "save_name": "",
+        "dossiers": [], "pager": None, "more_than": None, "query": "", "filtered": False, "save_error": None, "save_name": "",
         "can_create": request.has_permission("dossier:dossier:create"),
     }
     values.update(extra)
@@ -80,9 +80,10 @@ def _page_values(request, params, **extra) -> dict:
         values["errors"] = error.errors
         return values
     page = _page_number(params)
-    rows, total = listing.search(request.dbsession, filters, sort, page, PER_PAGE)
+    rows, total = listing.search(request.dbsession, filters, sort, page, PER_PAGE, exact=False)
     query = _query(filters, sort)
-    values.update(
+    values.update(more_than=listing.count_cap(filters) if total > listing.count_cap(filters) else None,
+                  
         dossiers=rows, pager=ui.Pager(request, min(page, listing.last_page(total, PER_PAGE)), total, rows, PER_PAGE),
         query=urlencode(query), filtered=filters.active,
         export_url=_list_url(request, query, "dossiers_export"), print_url=_list_url(request, query, "dossiers_print"))

@@ -159,6 +159,19 @@ def test_pages_and_count(dbtx, order, register):
         assert ([d.reference for d in rows], total) == (["1/2025"], 2)
 
 
+def test_the_page_stops_counting_past_the_cap(testapp, dbtx, order, register, monkeypatch):
+    with dbtx(order) as db:
+        assert listing.count(db, listing.DossierFilters(), cap=2) == 3
+        assert listing.count(db, listing.DossierFilters(), cap=10) == 4
+        rows, total = listing.search(db, listing.DossierFilters(), per_page=2, exact=False)
+        assert (len(rows), total) == (2, 4)
+    monkeypatch.setattr(listing, "NARROW", 2)
+    login(testapp, "consultazione@milano.it")
+    page = testapp.get("/milano/dossiers")
+    assert "Oltre 2 pratiche trovate" in " ".join(page.html.select_one("#result-count").text.split())
+    assert references(page) == ["3/2025", "2/2025", "1/2025", "1/2024"]
+
+
 @pytest.mark.parametrize("params, field, message", [
     ({"year": "abc"}, "year", "Anno: «abc» non è valido"),
     ({"year": "20255"}, "year", "tra 1900 e 2999"),
