@@ -1,6 +1,7 @@
 """Core feature: the electronic file of each dossier."""
+from occ_core.dossiers.pages import tabs
 from occ_core.hookspecs import hookimpl
-from occ_core.plugins import NavItem, PermissionSpec
+from occ_core.plugins import PermissionSpec
 
 GROUP = "Fascicolo elettronico"
 
@@ -32,8 +33,4 @@ def occ_pyramid_configure(config):
 
 @hookimpl
 def occ_dossier_tabs(request, dossier):
-    if not request.has_permission("dossier:document:view"):
-        return []
-    url = request.route_url("dossier_documents", tenant=request.tenant.slug, id=dossier.id)
-    return [NavItem("Documenti", url, icon="it-files", order=40,
-                    active_prefix=request.route_path("dossier_documents", tenant=request.tenant.slug, id=dossier.id))]
+    return tabs(request, dossier, "dossier:document:view", ("Documenti", "dossier_documents", 40))

@@ -1,6 +1,7 @@
 """Core feature: the dossier register, parties, creditors and lifecycle."""
+from occ_core.dossiers.pages import tabs
 from occ_core.hookspecs import hookimpl
-from occ_core.plugins import NavItem, PermissionSpec
+from occ_core.plugins import PermissionSpec
 
 VIEWERS = ("amministratore", "segreteria", "referente", "consultazione")
 EDITORS = ("amministratore", "segreteria")
@@ -27,11 +28,8 @@ def occ_pyramid_configure(config):
 
 @hookimpl
 def occ_dossier_tabs(request, dossier):
-    if not request.has_permission("dossier:dossier:view"):
-        return []
-    return [NavItem(label, request.route_url(route, tenant=request.tenant.slug, id=dossier.id), order=order,
-                    active_prefix=request.route_path(route, tenant=request.tenant.slug, id=dossier.id))
-            for label, route, order in (("Riepilogo", "dossier", 10), ("Storico", "dossier_history", 90))]
+    return tabs(request, dossier, "dossier:dossier:view",
+                ("Riepilogo", "dossier", 10), ("Storico", "dossier_history", 90))
 
 
 @hookimpl

@@ -1,4 +1,5 @@
 """Core feature: the dossier list, the parties and creditors tabs, and the read API of dossiers."""
+from occ_core.dossiers.pages import tabs
 from occ_core.hookspecs import hookimpl
 from occ_core.plugins import NavItem
 
@@ -21,14 +22,7 @@ def occ_navigation_items(request):
 
 @hookimpl
 def occ_dossier_tabs(request, dossier):
-    if not request.has_permission(VIEW):
-        return []
-    tabs = []
-    for label, route, order in (("Parti", "dossier_parties", 20), ("Creditori", "dossier_creditors", 30)):
-        url = request.route_url(route, tenant=request.tenant.slug, id=dossier.id)
-        tabs.append(NavItem(label, url, order=order, active_prefix=request.route_path(
-            route, tenant=request.tenant.slug, id=dossier.id)))
-    return tabs
+    return tabs(request, dossier, VIEW, ("Parti", "dossier_parties", 20), ("Creditori", "dossier_creditors", 30))
 
 
 @hookimpl

@@ -19,6 +19,17 @@ def dossier_from_url(request, key: str = "id") -> Dossier:
     return dossier
 
 
+def tabs(request, dossier, permission: str, *entries) -> list:
+    """``occ_dossier_tabs`` entries for ``(label, route name, order)`` tuples, shown with ``permission``."""
+    from occ_core.plugins import NavItem
+
+    if not request.has_permission(permission):
+        return []
+    return [NavItem(label, request.route_url(route, tenant=request.tenant.slug, id=dossier.id), order=order,
+                    active_prefix=request.route_path(route, tenant=request.tenant.slug, id=dossier.id))
+            for label, route, order in entries]
+
+
 def dossier_tabs(request, dossier) -> list:
     tabs = [item for result in request.hooks.occ_dossier_tabs(request=request, dossier=dossier) for item in result]
     return sorted(tabs, key=lambda item: item.order)

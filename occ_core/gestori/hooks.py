@@ -1,4 +1,5 @@
 """Core feature: the list of gestori and their appointment."""
+from occ_core.dossiers.pages import tabs
 from occ_core.hookspecs import hookimpl
 from occ_core.plugins import NavItem, PermissionSpec
 
@@ -37,11 +38,7 @@ def occ_navigation_items(request):
 
 @hookimpl
 def occ_dossier_tabs(request, dossier):
-    if not request.has_permission("gestori:gestore:view"):
-        return []
-    path = request.route_path("dossier_gestore", tenant=request.tenant.slug, id=dossier.id)
-    return [NavItem("Gestore", request.route_url("dossier_gestore", tenant=request.tenant.slug, id=dossier.id),
-                    icon="it-user", order=50, active_prefix=path)]
+    return tabs(request, dossier, "gestori:gestore:view", ("Gestore", "dossier_gestore", 50))
 
 
 @hookimpl
