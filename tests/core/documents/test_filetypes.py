@@ -1,5 +1,6 @@
 """The type of an upload is told from its content: names and browsers' content types do not count."""
 import base64
+import os
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,8 @@ from hypothesis import given, settings, strategies as st
 from occ_core.documents import filetypes, samples
 from occ_core.errors import UserError
 
-SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
+# Official schemas and real PEC messages live beside the repository (../shared/data), never inside it.
+SHARED_DATA = Path(os.environ.get("OCC_SHARED_DATA") or Path(__file__).resolve().parents[4] / "shared" / "data")
 
 ACCEPTED = [
     (samples.pdf(), "application/pdf"),
