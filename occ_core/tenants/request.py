@@ -35,7 +35,7 @@ def tenant(request):
             preload_user(request, user_id, user)
     if found is None or not found.active:
         return None
-    bind_tenant(request.dbsession, found.id)
+    bind_tenant(db, found.id)
     return found
 
 
