@@ -8,6 +8,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 TEST_DATABASE_URL ?= postgresql+psycopg://occ:occ@127.0.0.1:5432/occ_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6390/0
+# The run without plugins has a database and a Redis database of its own: both runs go side by side.
+TEST_CORE_DATABASE_URL ?= postgresql+psycopg://occ:occ@127.0.0.1:5432/occ_test_core
+TEST_CORE_REDIS_URL ?= redis://127.0.0.1:6390/1
 
 .PHONY: run test install assets services test-all test-core-only bench clean
 
@@ -33,14 +36,14 @@ services:
 	./scripts/test-services
 
 test: install assets services
-	$(MAKE) test-all test-core-only
+	$(MAKE) -j2 --output-sync=target test-all test-core-only
 
 test-all:
 	OCC_TEST_DATABASE_URL=$(TEST_DATABASE_URL) OCC_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
 
 # The core and the registry must work with no module installed: same tests, in an environment without plugins.
 test-core-only: $(CORE_VENV)/.installed
-	OCC_TEST_DATABASE_URL=$(TEST_DATABASE_URL) OCC_TEST_REDIS_URL=$(TEST_REDIS_URL) \
+	OCC_TEST_DATABASE_URL=$(TEST_CORE_DATABASE_URL) OCC_TEST_REDIS_URL=$(TEST_CORE_REDIS_URL) \
 	  $(CORE_VENV)/bin/pytest tests/core tests/shared_registry
 
 $(CORE_VENV)/.installed: pyproject.toml shared_registry/pyproject.toml

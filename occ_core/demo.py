@@ -120,11 +120,13 @@ def load_demo(db, registry) -> list[str]:
         if record.errors:
             raise RuntimeError(f"demo registrant {data['codice_fiscale']}: {record.errors}")
         registrants.apply(db, tenant.id, record)
-    pm.hook.occ_demo_data(dbsession=db, tenant=tenant)
     from occ_core.dossiers.demo import load_demo_dossiers  # it builds on this module's names
 
     lines_after = load_demo_dossiers(db, registry, tenant, user_by_email(db, DEMO_USERS["segreteria"][0]).id,
                                      user_by_email(db, DEMO_USERS["referente"][0]).id)
+    # After the dossiers: the modules' demo data (deadlines, agenda, protocol) builds on them.
+    for result in pm.hook.occ_demo_data(dbsession=db, tenant=tenant, registry=registry):
+        lines_after += result or []
     lines = ["Ordine dimostrativo «demo» " + ("creato." if created else "aggiornato."),
              f"Accesso: http://127.0.0.1:6543/login  — password per tutti: {DEMO_PASSWORD}"]
     lines += [f"  {role:15} {email}" for role, email in accounts]

@@ -71,8 +71,9 @@ def occ_openapi_paths():
 
 
 @hookspec
-def occ_demo_data(dbsession, tenant):
-    """Add the module's demo data to the demo Order. Global (called by ``occ demo``)."""
+def occ_demo_data(dbsession, tenant, registry):
+    """Add the module's demo data to the demo Order, after the core's demo dossiers. Global (called by
+    ``occ demo``). ``registry`` gives the settings and the document storage. Return lines to show, or None."""
 
 
 # --- tenant lifecycle (per tenant, through the relay unless stated) ------------------------------
@@ -135,3 +136,14 @@ def occ_dispatch_status_changed(delivery, old, new):
 @hookspec
 def occ_domain_event(event):
     """A domain event, called after the transaction that produced it committed."""
+
+
+@hookspec
+def occ_dossier_act(env, dossier, kind, name, on, ref):
+    """A dated act happened on a dossier, inside its transaction (per tenant, through the relay).
+
+    ``env`` is the request or task environment; ``kind`` is "stato" (the dossier reached state ``name``),
+    "evento" (an agenda event of kind ``name`` was saved or moved) or "atto" (a milestone of kind ``name``
+    was recorded); ``on`` is the date of the act, or None when the event was cancelled; ``ref`` names its
+    origin ("transition:<id>", "event:<id>", "milestone:<id>"), the same for every call about one act.
+    The deadlines engine creates or re-computes the terms the act starts. Return nothing."""

@@ -22,6 +22,10 @@ CORE_FEATURES = (
     "occ_core.dossiers.hooks_parties",
     "occ_core.documents.hooks",
     "occ_core.gestori.hooks",
+    "occ_core.protocol.hooks",
+    "occ_core.protocol.hooks_daily",
+    "occ_core.deadlines.hooks",
+    "occ_core.agenda.hooks",
     "occ_core.api.hooks",
     "occ_core.web.hooks",
 )

@@ -1,6 +1,7 @@
 """Channel contract and the core's email channel (SMTP, or a local maildir in the embedded default)."""
 from __future__ import annotations
 
+import base64
 import mailbox
 import smtplib
 import ssl
@@ -43,6 +44,10 @@ def build_email(settings, message, delivery) -> EmailMessage:
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
+    for attachment in message.attachments or ():
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        email.add_attachment(base64.b64decode(attachment["data"]), maintype=maintype, subtype=subtype,
+                             filename=attachment["filename"])
     return email
 
 

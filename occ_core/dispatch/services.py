@@ -1,6 +1,7 @@
 """Queueing messages in the outbox and delivering them (called by the ``dispatch.deliver`` task)."""
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -30,14 +31,19 @@ def channels(registry) -> dict:
 
 
 def queue_message(db, transaction_manager, registry, *, tenant_id, channel, subject, body_text,
-                  recipients, body_html="", purpose="", created_by_id=None) -> OutboxMessage:
-    """Store a message with one delivery per (name, address) and send it once the transaction commits."""
+                  recipients, body_html="", purpose="", created_by_id=None, attachments=()) -> OutboxMessage:
+    """Store a message with one delivery per (name, address) and send it once the transaction commits.
+
+    ``attachments`` are small ``(filename, content type, bytes)`` files, for channels that carry them."""
     if channel not in channels(registry):
         raise UserError(f"Canale di invio «{channel}» non disponibile.")
     if not recipients:
         raise UserError("Indicare almeno un destinatario.")
     message = OutboxMessage(tenant_id=tenant_id, channel=channel, subject=subject, body_text=body_text,
-                            body_html=body_html, purpose=purpose, created_by_id=created_by_id)
+                            body_html=body_html, purpose=purpose, created_by_id=created_by_id,
+                            attachments=[{"filename": name, "content_type": content_type,
+                                          "data": base64.b64encode(data).decode("ascii")}
+                                         for name, content_type, data in attachments])
     db.add(message)
     for name, address in recipients:
         message.deliveries.append(Delivery(tenant_id=tenant_id, recipient_name=name or "", address=address))

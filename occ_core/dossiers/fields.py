@@ -7,16 +7,15 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Callable, Mapping
 
 from stdnum.exceptions import ValidationError
 from stdnum.it import codicefiscale, iva
 
-from occ_core.clock import ROME, today
+from occ_core.clock import today
 from occ_core.errors import UserError
-from occ_core.web.forms import MAX_YEAR, MIN_YEAR, parse_date, parse_money
+from occ_core.web.forms import parse_date, parse_money
 from shared_registry.fields import FieldError, normalize_codice_fiscale
 
 
@@ -102,25 +101,6 @@ def day(required: bool = False, not_future: bool = False):
         return result
 
     return parse
-
-
-DATETIME_PATTERNS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M:%S")
-
-
-def moment(value, label) -> datetime:
-    """A date and time typed in Italy (a datetime-local field sends ``2025-03-01T10:30``), in UTC."""
-    result = as_text(value, label)
-    if not result:
-        raise UserError(f"{label}: campo obbligatorio.")
-    for pattern in DATETIME_PATTERNS:
-        try:
-            parsed = datetime.strptime(result, pattern)
-        except ValueError:
-            continue
-        if MIN_YEAR <= parsed.year <= MAX_YEAR:
-            return parsed.replace(tzinfo=ROME).astimezone(timezone.utc)
-        break
-    raise UserError(f"{label}: «{result[:40]}» non è una data e ora valida (esempio: 15/03/2025 10:30).")
 
 
 def _number_text(value, label) -> str:

@@ -5,6 +5,7 @@ nothing. Every step is recorded (who, when, why), audited, and announced to the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -136,13 +137,17 @@ def _refusal(db: Session, dossier: Dossier, to_state: str, reason: str) -> Trans
     return None
 
 
-def move(env, dossier: Dossier, to_state: str, reason: str = "", expected_from: str | None = None) -> Transition:
+def move(env, dossier: Dossier, to_state: str, reason: str = "", expected_from: str | None = None,
+         effective_on: date | None = None) -> Transition:
     """Move ``dossier`` to ``to_state`` on behalf of ``env``'s user; raises ``TransitionRefused`` (and
-    changes nothing) when the step is not allowed. ``expected_from`` is the state the user saw."""
+    changes nothing) when the step is not allowed. ``expected_from`` is the state the user saw;
+    ``effective_on`` the date of the act the step records (a decree of last week), today if omitted."""
     db = env.dbsession
     reason = (reason or "").strip()
     if to_state not in procedures.STATES:
         raise TransitionRefused("Lo stato indicato non esiste.")
+    if effective_on is not None and effective_on > today():
+        raise TransitionRefused("La data dell'atto non può essere successiva a oggi.")
     if len(reason) > REASON_LIMIT:
         raise TransitionRefused(f"Il motivo può contenere al massimo {REASON_LIMIT} caratteri.")
     # The row lock makes a second, simultaneous move of the same dossier wait and then see the new state.
@@ -160,8 +165,12 @@ def move(env, dossier: Dossier, to_state: str, reason: str = "", expected_from: 
         if reason:
             dossier.outcome_notes = reason
     transition = Transition(tenant_id=dossier.tenant_id, dossier_id=dossier.id, from_state=from_state,
-                            to_state=to_state, at=now, user_id=actor_id(env), reason=reason)
+                            to_state=to_state, at=now, user_id=actor_id(env), reason=reason, effective_on=effective_on)
     db.add(transition)
+    db.flush()
+    # Legal terms run from the act: the modules (deadlines) compute them in this same transaction.
+    env.hooks.occ_dossier_act(env=env, dossier=dossier, kind="stato", name=to_state, on=effective_on or today(),
+                              ref=f"transition:{transition.id}")
     record_action(env, dossier, "dossier.state_changed", from_state=from_state, to_state=to_state, reason=reason)
     announce(env, dossier, "dossier.state_changed", **{"from": from_state, "to": to_state, "reason": reason})
     return transition

@@ -104,8 +104,6 @@ class Dossier(TenantOwned, Base):
         back_populates="dossier", cascade="all, delete-orphan", order_by="OtherParty.id")
     transitions: Mapped[list["Transition"]] = relationship(
         back_populates="dossier", order_by="Transition.id")
-    meetings: Mapped[list["Meeting"]] = relationship(
-        back_populates="dossier", cascade="all, delete-orphan", order_by="Meeting.starts_at")
     movements: Mapped[list["Movement"]] = relationship(
         back_populates="dossier", cascade="all, delete-orphan", order_by="Movement.on")
 
@@ -237,23 +235,11 @@ class Transition(TenantOwned, Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # The date of the act the move records (a decree, a filing), when it is not the day it was recorded:
+    # legal terms run from it.
+    effective_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     dossier: Mapped[Dossier] = relationship(back_populates="transitions")
-
-
-class Meeting(TenantOwned, Base):
-    """A meeting or hearing of the dossier (with the debtor, the creditors, or in court)."""
-
-    __tablename__ = "dossier_meetings"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(30), default="incontro")
-    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    place: Mapped[str] = mapped_column(String(200), default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
-
-    dossier: Mapped[Dossier] = relationship(back_populates="meetings")
 
 
 class Movement(TenantOwned, Base):

@@ -19,23 +19,16 @@ from occ_core.dossiers.fields import (
     day,
     flag,
     money,
-    moment,
     parse_fields,
     percent,
     person_code,
     text,
     vat_number,
 )
-from occ_core.dossiers.models import Debtor, Dossier, Meeting, Movement, Transition
+from occ_core.dossiers.models import Debtor, Dossier, Movement, Transition
 from occ_core.errors import UserError
 
 PERSON_KINDS = {"fisica": "Persona fisica", "giuridica": "Persona giuridica (società, ente)"}
-MEETING_KINDS = {
-    "incontro": "Incontro con il debitore",
-    "riunione_creditori": "Riunione con i creditori",
-    "udienza": "Udienza in tribunale",
-    "altro": "Altro appuntamento",
-}
 DIRECTIONS = {"entrata": "Entrata", "uscita": "Uscita"}
 MANUAL = "manuale"
 OPENING_REASON = "Registrazione dell'istanza"
@@ -74,12 +67,6 @@ DEBTOR_FIELDS = {
     "company_name": Field("Ragione sociale o denominazione", text(200)),
     "codice_fiscale": Field("Codice fiscale", text(40)),
     "partita_iva": Field("Partita IVA", vat_number),
-}
-MEETING_FIELDS = {
-    "kind": Field("Tipo di appuntamento", choice(MEETING_KINDS)),
-    "starts_at": Field("Data e ora", moment),
-    "place": Field("Luogo", text(200)),
-    "notes": Field("Note", text(2000)),
 }
 MOVEMENT_FIELDS = {
     "on": Field("Data", day(required=True)),
@@ -233,7 +220,7 @@ def figures(dossier: Dossier) -> dict:
     }
 
 
-# --- meetings and movements ---------------------------------------------------------------------------
+# --- movements ----------------------------------------------------------------------------------------
 
 def _parsed(fields: dict, data: Mapping) -> dict:
     errors: dict[str, str] = {}
@@ -241,21 +228,6 @@ def _parsed(fields: dict, data: Mapping) -> dict:
     if errors:
         raise InvalidData(errors)
     return values
-
-
-def add_meeting(env, dossier: Dossier, data: Mapping) -> Meeting:
-    meeting = Meeting(tenant_id=dossier.tenant_id, **_parsed(MEETING_FIELDS, data))
-    dossier.meetings.append(meeting)
-    env.dbsession.flush()
-    record_action(env, dossier, "dossier.meeting.added", meeting_id=meeting.id, kind=meeting.kind,
-                  starts_at=meeting.starts_at.isoformat())
-    return meeting
-
-
-def remove_meeting(env, dossier: Dossier, meeting: Meeting) -> None:
-    record_action(env, dossier, "dossier.meeting.removed", meeting_id=meeting.id, kind=meeting.kind,
-                  starts_at=meeting.starts_at.isoformat())
-    dossier.meetings.remove(meeting)
 
 
 def add_movement(env, dossier: Dossier, data: Mapping) -> Movement:
@@ -282,6 +254,6 @@ def movement_totals(dossier: Dossier) -> dict:
 
 
 def find_child(items, raw_id) -> object | None:
-    """The meeting or movement of the dossier with id ``raw_id`` (text of the URL), or None."""
+    """The movement (or other child row) of the dossier with id ``raw_id`` (text of the URL), or None."""
     return next((item for item in items if str(item.id) == str(raw_id)), None)
 

@@ -29,6 +29,9 @@ def settings(tmp_path_factory):
         # Tasks run eagerly unless a test starts the real worker (fixture celery_worker).
         "celery.broker_url": os.environ.get("OCC_TEST_REDIS_URL") or "memory://",
         "mail.smtp_host": "",
+        # Daily protocol registers as plain PDFs: LibreOffice takes seconds per start, and every demo load
+        # would start it; the tests of the PDF/A conversion name the program themselves.
+        "protocol.soffice": "",
     }
 
 
@@ -108,6 +111,27 @@ def dbtx(registry):
                                         getattr(tenant, "id", tenant))
 
     return open_session
+
+
+@pytest.fixture
+def tenant_env(registry, pm):
+    """``with tenant_env(tenant) as env:`` a transaction of the Order as a background task has it
+    (``TaskEnv``: session bound to the Order, its hook relay, no user), committed at the end of the block."""
+    from occ_core.background import TaskEnv
+    from occ_core.db import transactional_session
+    from occ_core.tenants.models import Tenant
+    from occ_core.tenants.services import active_modules
+
+    @contextmanager
+    def open_env(tenant):
+        tm = transaction.TransactionManager(explicit=True)
+        with tm:
+            db = transactional_session(registry["db.session_factory"], tm, tenant.id)
+            row = db.get(Tenant, tenant.id)
+            yield TaskEnv(registry=registry, dbsession=db, tm=tm, tenant=row,
+                          active_modules=active_modules(db, pm, row), task=None)
+
+    return open_env
 
 
 @pytest.fixture

@@ -64,14 +64,17 @@ def csv_cell(value):
     return value
 
 
-def csv_response(rows, filename: str) -> Response:
+def csv_bytes(rows) -> bytes:
     """CSV that Excel opens correctly in Italy: UTF-8 with BOM, semicolon separator."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     for row in rows:
         writer.writerow([csv_cell(v) for v in row])
-    response = Response(body=("\ufeff" + buffer.getvalue()).encode("utf-8"),
-                        content_type="text/csv", charset="utf-8")
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def csv_response(rows, filename: str) -> Response:
+    response = Response(body=csv_bytes(rows), content_type="text/csv", charset="utf-8")
     response.content_disposition = f'attachment; filename="{filename}"'
     return response
 

@@ -8,7 +8,8 @@ from occ_core.dossiers import lifecycle, procedures
 from occ_core.dossiers.actions import audit_read
 from occ_core.dossiers.pages import dossier_from_url, dossier_page
 from occ_core.dossiers.views.summary import SUMMARY, summary_values
-from occ_core.web.forms import posted, refuse
+from occ_core.errors import UserError
+from occ_core.web.forms import parse_date, posted, refuse
 
 
 @view_config(route_name="dossier_transition", request_method="POST", renderer=SUMMARY,
@@ -16,11 +17,14 @@ from occ_core.web.forms import posted, refuse
 def dossier_transition(request):
     dossier = dossier_from_url(request)
     to_state, reason = posted(request, "to_state"), posted(request, "reason")
+    effective_on = posted(request, "effective_on")
     try:
-        lifecycle.move(request, dossier, to_state, reason, expected_from=posted(request, "from_state") or None)
-    except lifecycle.TransitionRefused as error:
+        lifecycle.move(request, dossier, to_state, reason, expected_from=posted(request, "from_state") or None,
+                       effective_on=parse_date(effective_on, "Data dell'atto"))
+    except UserError as error:
         return summary_values(request, dossier, refusal={
-            "state": to_state, "message": refuse(request, error), "missing": error.missing, "reason": reason})
+            "state": to_state, "message": refuse(request, error), "missing": getattr(error, "missing", []),
+            "reason": reason, "effective_on": effective_on})
     request.flash(f"La pratica {dossier.reference} è passata allo stato "
                   f"«{procedures.state_label(request.tenant, dossier.state)}».")
     return HTTPFound(request.route_url("dossier", tenant=request.tenant.slug, id=dossier.id))

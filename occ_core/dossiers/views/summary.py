@@ -1,5 +1,5 @@
-"""The summary tab of a dossier (register data, figures, meetings, movements, next steps) and its
-printable summary."""
+"""The summary tab of a dossier (register data, figures, movements, next steps, what the modules add) and
+its printable summary."""
 from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
@@ -17,13 +17,7 @@ from occ_core.web.forms import posted, refuse
 TEMPLATES = "occ_core:dossiers/templates/"
 SUMMARY = TEMPLATES + "summary.pt"
 EDIT = "dossier:dossier:edit"
-M, MOVE = registration.MEETING_FIELDS, registration.MOVEMENT_FIELDS
-MEETING_FORM = (
-    form_field(M, "kind", input="select", options=registration.MEETING_KINDS, width="col-md-4"),
-    form_field(M, "starts_at", input="datetime-local", width="col-md-4"),
-    form_field(M, "place", width="col-md-4"),
-    form_field(M, "notes", width="col-12"),
-)
+MOVE = registration.MOVEMENT_FIELDS
 MOVEMENT_FORM = (
     form_field(MOVE, "on", input="date", width="col-md-3"),
     form_field(MOVE, "direction", input="select", options=registration.DIRECTIONS, width="col-md-3"),
@@ -42,9 +36,13 @@ def describe(request, dossier) -> dict:
         "procedure_reference": procedure.reference if procedure else "",
         "figures": registration.figures(dossier),
         "totals": registration.movement_totals(dossier),
-        "meeting_kinds": registration.MEETING_KINDS,
         "directions": registration.DIRECTIONS,
     }
+
+
+# Template slot where the modules add their own sections to the summary (the agenda's next appointments);
+# the dossier is the one of the URL.
+SUMMARY_SLOT = "dossier.summary"
 
 
 def summary_values(request, dossier, **forms) -> dict:
@@ -54,13 +52,13 @@ def summary_values(request, dossier, **forms) -> dict:
         options=lifecycle.available_transitions(request.dbsession, dossier),
         can_edit=request.has_permission(EDIT),
         can_transition=request.has_permission("dossier:dossier:transition"),
-        meeting_form=forms.get("meeting_form", {"values": {"kind": "incontro"}, "errors": {}}),
         movement_form=forms.get("movement_form", {"values": {"direction": "entrata"}, "errors": {}}),
         refusal=forms.get("refusal"),
         problem=forms.get("problem"),
         manual=registration.MANUAL,
-        meeting_fields=MEETING_FORM,
         movement_fields=MOVEMENT_FORM,
+        module_sections=[html for html in request.hooks.occ_template_slot(slot=SUMMARY_SLOT, request=request)
+                         if html],
         form=form_macros(),
     )
 
@@ -77,7 +75,7 @@ def _back(request, dossier, anchor: str) -> HTTPFound:
 
 
 def _add(request, add, fields, form_key: str, anchor: str, done: str):
-    """Add a meeting or a movement from the summary's form; a refused one shows the form again (400)."""
+    """Add a movement from the summary's form; a refused one shows the form again (400)."""
     dossier = dossier_from_url(request)
     data = {name: posted(request, name) for name in fields}
     try:
@@ -100,17 +98,6 @@ def _remove(request, remove, items_of, anchor: str, done: str):
         return summary_values(request, dossier, problem=refuse(request, error))
     request.flash(done)
     return _back(request, dossier, anchor)
-
-
-@view_config(route_name="dossier_meeting_add", request_method="POST", renderer=SUMMARY, permission=EDIT)
-def meeting_add(request):
-    return _add(request, registration.add_meeting, registration.MEETING_FIELDS, "meeting_form", "meetings",
-                "Appuntamento aggiunto.")
-
-
-@view_config(route_name="dossier_meeting_remove", request_method="POST", renderer=SUMMARY, permission=EDIT)
-def meeting_remove(request):
-    return _remove(request, registration.remove_meeting, lambda d: d.meetings, "meetings", "Appuntamento eliminato.")
 
 
 @view_config(route_name="dossier_movement_add", request_method="POST", renderer=SUMMARY, permission=EDIT)
@@ -143,8 +130,6 @@ def dossier_print(request):
 def includeme(config):
     config.add_tenant_route("dossier", r"/dossiers/{id:\d{1,9}}")
     config.add_tenant_route("dossier_print", r"/dossiers/{id:\d{1,9}}/print")
-    config.add_tenant_route("dossier_meeting_add", r"/dossiers/{id:\d{1,9}}/meetings")
-    config.add_tenant_route("dossier_meeting_remove", r"/dossiers/{id:\d{1,9}}/meetings/{item_id:\d{1,9}}/delete")
     config.add_tenant_route("dossier_movement_add", r"/dossiers/{id:\d{1,9}}/movements")
     config.add_tenant_route("dossier_movement_remove", r"/dossiers/{id:\d{1,9}}/movements/{item_id:\d{1,9}}/delete")
     config.scan("occ_core.dossiers.views.summary")

@@ -1,6 +1,6 @@
-"""The dossier's summary tab (figures, meetings, movements, next steps), its history tab and its
+"""The dossier's summary tab (figures, movements, next steps), its history tab and its
 printable summary; every read is audited."""
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from occ_core.audit.models import AuditEntry
 from occ_core.dossiers import summary as summary_figures
-from occ_core.dossiers.models import Creditor, Dossier, Meeting, Movement, OtherParty
+from occ_core.dossiers.models import Creditor, Dossier, Movement, OtherParty
 from occ_core.testing.factories import csrf_token, login, make_tenant
 
 from .conftest import make_ready, open_dossier
@@ -41,7 +41,7 @@ def test_summary_shows_the_register_data_and_the_tabs(testapp, order, dossier_id
     # Consultation sees the next steps and what they lack, but no buttons and no forms.
     assert page.html.find(id="option-ARCHIVIATA") is not None
     assert not page.html.find(id="transitions").find_all("form")
-    assert page.html.find(id="meeting-form") is None and page.html.find(id="edit-link") is None
+    assert page.html.find(id="movement-form") is None and page.html.find(id="edit-link") is None
 
 
 def test_unknown_and_foreign_dossiers_are_not_found(testapp, dbtx, pm, order, tenant_env, dossier_id):
@@ -124,35 +124,6 @@ def test_transition_needs_the_permission(testapp, dbtx, order, dossier_id):
         assert db.get(Dossier, dossier_id).state == "ISTANZA_RICEVUTA"
 
 
-def test_meetings_are_added_and_removed(testapp, dbtx, order, dossier_id):
-    login(testapp, "segreteria@milano.it")
-    form = summary(testapp, dossier_id).forms["meeting-form"]
-    form["kind"] = "udienza"
-    form["starts_at"] = "2025-07-15T10:30"
-    form["place"] = "Tribunale di Milano, aula 5"
-    page = form.submit(status=302).follow()
-    row = page.html.find(id="meetings").tbody.find("tr")
-    assert "15/07/2025 10:30" in row.text and "Udienza in tribunale" in row.text and "aula 5" in row.text
-    with dbtx(order) as db:
-        meeting = db.scalar(select(Meeting))
-        assert meeting.starts_at == datetime(2025, 7, 15, 8, 30, tzinfo=timezone.utc)  # 10:30 in Rome, summer
-        meeting_id = meeting.id
-    form = summary(testapp, dossier_id).forms["meeting-form"]
-    form["starts_at"] = "domani"
-    form["place"] = "Sede dell'OCC"
-    page = form.submit(status=400)
-    assert "Data e ora: «domani» non è una data e ora valida" in page.html.find(id="f-starts_at-error").text
-    assert page.forms["meeting-form"]["place"].value == "Sede dell'OCC"
-    assert count(dbtx, order, Meeting) == 1
-    token = csrf_token(testapp)
-    testapp.post(f"/milano/dossiers/{dossier_id}/meetings/999/delete", {"csrf_token": token}, status=404)
-    testapp.post(f"/milano/dossiers/{dossier_id}/meetings/{meeting_id}/delete", {"csrf_token": token}, status=302)
-    assert count(dbtx, order, Meeting) == 0
-    with dbtx(order) as db:
-        actions = db.scalars(select(AuditEntry.action).where(AuditEntry.action.like("dossier.meeting.%"))).all()
-    assert actions == ["dossier.meeting.added", "dossier.meeting.removed"]
-
-
 def test_movements_with_totals_and_accounting_rows_kept(testapp, dbtx, order, dossier_id):
     login(testapp, "segreteria@milano.it")
     for direction, amount, description in (("entrata", "1.500,00", "Acconto del debitore"),
@@ -183,13 +154,13 @@ def test_movements_with_totals_and_accounting_rows_kept(testapp, dbtx, order, do
     assert count(dbtx, order, Movement) == 2
 
 
-def test_meetings_and_movements_need_the_edit_permission(testapp, dbtx, order, dossier_id):
+def test_movements_need_the_edit_permission(testapp, dbtx, order, dossier_id):
     login(testapp, "referente@milano.it")
     token = csrf_token(testapp)
-    testapp.post(f"/milano/dossiers/{dossier_id}/meetings", {"csrf_token": token, "kind": "incontro",
-                                                              "starts_at": "2025-07-15T10:30"}, status=403)
-    testapp.post(f"/milano/dossiers/{dossier_id}/movements", {"csrf_token": token}, status=403)
-    assert count(dbtx, order, Meeting) == count(dbtx, order, Movement) == 0
+    testapp.post(f"/milano/dossiers/{dossier_id}/movements", {"csrf_token": token, "on": "2025-04-01",
+                                                               "direction": "entrata", "amount": "10",
+                                                               "description": "Acconto"}, status=403)
+    assert count(dbtx, order, Movement) == 0
 
 
 def test_print_shows_parties_and_creditors(testapp, dbtx, order, tenant_env, dossier_id):

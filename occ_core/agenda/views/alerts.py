@@ -1,0 +1,63 @@
+"""The secretariat's alerts: today's appointments, deadlines due soon and overdue ones; and the dashboard's
+widget with their numbers."""
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from markupsafe import Markup
+from pyramid.view import view_config
+from sqlalchemy import func, select
+
+from occ_core.agenda.calendar import events_between, long_day
+from occ_core.agenda.hooks import DEADLINES, VIEW
+from occ_core.agenda.models import Event
+from occ_core.agenda.services import rome_moment
+from occ_core.agenda.views import TEMPLATES
+from occ_core.agenda.views.calendar import display
+from occ_core.clock import today
+from occ_core.deadlines.catalogue import WHO
+from occ_core.deadlines.models import Deadline
+from occ_core.deadlines.preferences import window_days
+from occ_core.deadlines.queries import due_soon, overdue
+from occ_core.dossiers.models import Dossier
+from occ_core.plugins import Widget
+
+
+@view_config(route_name="agenda_alerts", renderer=TEMPLATES + "alerts.pt", permission=VIEW)
+def alerts(request):
+    now, db = today(), request.dbsession
+    todays = [event for event in events_between(db, now, now + timedelta(days=1)) if event.cancelled_at is None]
+    with_deadlines = request.has_permission(DEADLINES)
+    window = window_days(request.tenant)
+    return {
+        **display(request, todays),
+        "page_title": "Scadenze e avvisi", "today": now, "todays": todays, "window": window,
+        "with_deadlines": with_deadlines, "who": WHO,
+        "soon": due_soon(db, now, window) if with_deadlines else [],
+        "late": overdue(db, now) if with_deadlines else [],
+        "long_day": long_day,
+    }
+
+
+def widget(request) -> Widget:
+    """Today's appointments, deadlines due within the Order's window and overdue ones, in two indexed counts
+    (open deadlines are the "entro" ones of dossiers still running, as occ_core.deadlines.queries has them)."""
+    now, db = today(), request.dbsession
+    midnight = rome_moment(now, time(0))
+    events = db.scalar(select(func.count(Event.id)).where(
+        Event.cancelled_at.is_(None), Event.starts_at < rome_moment(now + timedelta(days=1), time(0)),
+        Event.ends_at > midnight))
+    items = [Markup("<p class='mb-1'>Appuntamenti di oggi: <strong>{}</strong></p>").format(events)]
+    if request.has_permission(DEADLINES):
+        window = window_days(request.tenant)
+        late, soon = db.execute(
+            select(func.count(Deadline.id).filter(Deadline.due_on < now),
+                   func.count(Deadline.id).filter(Deadline.due_on >= now))
+            .join(Dossier, Dossier.id == Deadline.dossier_id)
+            .where(Deadline.kind == "entro", Deadline.done_at.is_(None), Deadline.cancelled_at.is_(None),
+                   Dossier.closed.is_(False), Deadline.due_on <= now + timedelta(days=window))).one()
+        items += [Markup("<p class='mb-1'>Scadenze nei prossimi {} giorni: <strong>{}</strong></p>").format(window, soon),
+                  Markup("<p class='mb-1'>Scadenze superate: <strong>{}</strong></p>").format(late)]
+    body = Markup("<div id='agenda-widget'>{}</div>").format(Markup("").join(items))
+    return Widget(title="Scadenze e avvisi", body=body, order=20,
+                  url=request.route_url("agenda_alerts", tenant=request.tenant.slug))
