@@ -12,8 +12,8 @@ Rules applied (standards.md section 5):
   and bringing it to the previous working day ("anticipato", the prudent one);
 - a "dal" term (the earliest date of an act, e.g. esdebitazione after three years) is not moved: art. 155 extends
   the expiry of a time to act, not the maturing of a right;
-- the August suspension (1-31 August from 2015) only where the caller says it applies: see
-  ``august_suspension``.
+- the summer suspension (1-31 August from 2015, 1 August-15 September before) only where the caller says it
+  applies: see ``august_suspension``.
 
 Holidays are the national ones of the ``holidays`` library (Italy, 4 October from 2026 included) plus the
 Order's patron saint: either the day the Order entered or, by default, the patron of its province's capital
@@ -36,9 +36,8 @@ SATURDAY, SUNDAY = 5, 6
 UNITS = {"giorni": ("giorno", "giorni"), "mesi": ("mese", "mesi"), "anni": ("anno", "anni")}
 # L. 3/2012 dossiers pending on this day keep the August suspension (Cass. 7 dicembre 2022 n. 35976).
 L3_PENDING_ON = date(2022, 7, 15)
-# The suspension runs 1-31 August since 2015 (D.L. 132/2014); the earlier 1 August-15 September period is
-# left out on purpose: no dossier of this system has a term running then.
-AUGUST = 8
+# The suspension runs 1-31 August since 2015 (D.L. 132/2014 conv. L. 162/2014), 1 August-15 September before.
+SHORT_SUSPENSION_FROM = 2015
 
 
 def fmt(day: date) -> str:
@@ -67,7 +66,8 @@ def province_holidays(year: int, province: str) -> dict[date, str]:
 def province_patron(province: str) -> str:
     """The patron day(s) of ``province`` as people read them ("29/06 Santi Pietro e Paolo"), or ""."""
     year = today().year
-    return "; ".join(f"{day.strftime('%d/%m')} {name}" for day, name in sorted(province_holidays(year, province).items()))
+    found = sorted(province_holidays(year, province).items())
+    return "; ".join(f"{day.strftime('%d/%m')} {name}" for day, name in found)
 
 
 @dataclass(frozen=True)
@@ -182,23 +182,29 @@ def add_months(start: date, months: int) -> tuple[date, bool]:
     return date(year, month + 1, min(start.day, last)), start.day > last
 
 
-def _august_days(low: date, high: date) -> dict[int, int]:
-    """Days of August in the span from ``low`` excluded to ``high`` included, by year."""
+def suspension_period(year: int) -> tuple[date, date]:
+    """First and last day of the summer suspension of ``year``."""
+    return date(year, 8, 1), date(year, 8, 31) if year >= SHORT_SUSPENSION_FROM else date(year, 9, 15)
+
+
+def _suspended_days(low: date, high: date) -> dict[int, int]:
+    """Days of the suspension in the span from ``low`` excluded to ``high`` included, by year."""
     found = {}
     for year in range(low.year, high.year + 1):
-        first, last = max(date(year, AUGUST, 1), low + timedelta(days=1)), min(date(year, AUGUST, 31), high)
+        start, end = suspension_period(year)
+        first, last = max(start, low + timedelta(days=1)), min(end, high)
         if first <= last:
             found[year] = (last - first).days + 1
     return found
 
 
 def _suspend(start: date, base: date, sign: int) -> tuple[date, dict[int, int]]:
-    """Extend ``base`` by the August days between ``start`` and it, until no new August day falls inside;
-    gives the date and the August days skipped, by year."""
+    """Extend ``base`` by the suspended days between ``start`` and it, until no new one falls inside;
+    gives the date and the days skipped, by year."""
     end, extra = base, {}
     while True:
         low, high = (start, end) if sign > 0 else (end - timedelta(days=1), start - timedelta(days=1))
-        found = _august_days(low, high)
+        found = _suspended_days(low, high)
         if found == extra:
             return end, extra
         extra = found
@@ -237,20 +243,23 @@ def compute(cal: WorkingCalendar, term: Term, start: date, *, suspension: Suspen
         steps.append(f"Termine di {term.describe()} dal {fmt(start)}: calendario comune, scade il giorno "
                      "corrispondente")
     origin = start
-    shifted = suspension is not None and suspension.applies and not term.backward and start.month == AUGUST
+    period = suspension_period(start.year)
+    shifted = (suspension is not None and suspension.applies and not term.backward
+               and period[0] <= start <= period[1])
     if shifted:
-        origin = date(start.year, AUGUST, 31)
+        origin = period[1]
     base = _raw_end(origin, term, steps)
     end, skipped = base, {}
     if suspension is not None and suspension.applies:
         end, skipped = _suspend(origin, base, -1 if term.backward else 1)
-    if shifted or skipped or (suspension is not None and _august_days(*sorted((origin, base)))):
+    if shifted or skipped or (suspension is not None and _suspended_days(*sorted((origin, base)))):
         steps.append(suspension.reason)
     if shifted:
         steps.append(f"il {fmt(start)} cade nel periodo di sospensione feriale: il termine decorre dal "
-                     f"01/09/{start.year}")
+                     f"{fmt(origin + timedelta(days=1))}")
     for year, days in sorted(skipped.items()):
-        steps.append(f"sospensione feriale dal 01/08/{year} al 31/08/{year}: {'-' if term.backward else '+'}"
+        first, last = suspension_period(year)
+        steps.append(f"sospensione feriale dal {fmt(first)} al {fmt(last)}: {'-' if term.backward else '+'}"
                      f"{days} giorni")
     steps.append(f"Il computo termina {long_date(end)}")
     due = _adjust(cal, term, end, backward_reading, steps)

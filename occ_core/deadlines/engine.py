@@ -37,7 +37,7 @@ class Engine:
         self.db, self.tenant = db, tenant
         catalogue.ensure_rules(db, tenant)
         self.prefs = preferences.preferences_of(tenant)
-        self.calendar = self.prefs.calendar(tenant.province or "")
+        self.calendar = self.prefs.calendar(tenant.province)
         self.rules = list(db.scalars(select(DeadlineRule).where(DeadlineRule.tenant_id == tenant.id,
                                                                 DeadlineRule.active.is_(True))
                                      .order_by(DeadlineRule.id)))

@@ -3,11 +3,15 @@ and the dated acts (milestones) that trigger them."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from occ_core.db import Base, TenantOwned, UtcDateTime, utcnow
+
+if TYPE_CHECKING:
+    from occ_core.dossiers.models import Dossier
 
 
 class DeadlineRule(TenantOwned, Base):
@@ -88,4 +92,4 @@ class Deadline(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     rule: Mapped[DeadlineRule | None] = relationship()
-    dossier: Mapped["Dossier"] = relationship()  # noqa: F821 (occ_core.dossiers.models, resolved by name)
+    dossier: Mapped["Dossier"] = relationship()

@@ -30,6 +30,7 @@ class Preferences:
     window_days: int = DEFAULT_WINDOW_DAYS
 
     def calendar(self, province: str) -> WorkingCalendar:
+        province = (province or "").upper()
         if self.patron_mode == "personalizzato":
             return WorkingCalendar(province, Patron(self.patron_day, self.patron_month, self.patron_name))
         return WorkingCalendar(province, local=self.patron_mode == "provincia")
@@ -58,16 +59,12 @@ def preferences_of(tenant) -> Preferences:
     stored = (tenant.preferences or {}).get(PREFERENCE) or {}
     try:
         return validate(Preferences(**{key: stored[key] for key in asdict(Preferences()) if key in stored}))
-    except (TypeError, UserError):
+    except (AttributeError, TypeError, UserError):
         return Preferences()
 
 
 def save(tenant, prefs: Preferences) -> None:
     tenant.preferences = {**(tenant.preferences or {}), PREFERENCE: asdict(validate(prefs))}
-
-
-def calendar_of(tenant) -> WorkingCalendar:
-    return preferences_of(tenant).calendar(tenant.province or "")
 
 
 def window_days(tenant) -> int:

@@ -188,9 +188,13 @@ class _PlainPdf(FPDF):
         self.cell(0, 5, f"{self.footer_text}{self.page_no()} di {{nb}}", align="C")
 
     def _lines(self, lines, bold=False):
-        self.set_font("Courier", "B" if bold else "", FONT_SIZE)
+        """Lines placed as they are (``text``: ten times quicker than ``cell``, which measures and wraps)."""
         for line in lines:
-            self.cell(0, LINE_MM, line, new_x="LMARGIN", new_y="NEXT")
+            if self.y + LINE_MM > self.page_break_trigger:  # a block longer than a page (a hundred attachments)
+                self.add_page()
+            self.set_font("Courier", "B" if bold else "", FONT_SIZE)
+            self.text(self.l_margin, self.y + LINE_MM * 0.75, line)
+            self.set_y(self.y + LINE_MM)
 
     def heading(self, text, size=11):
         self.set_font("Helvetica", "B", size)
@@ -198,7 +202,7 @@ class _PlainPdf(FPDF):
         self.cell(0, 6, latin1(text), new_x="LMARGIN", new_y="NEXT")
 
     def block(self, lines):
-        """Lines kept on one page (a registration is never split across two)."""
+        """Lines kept on one page when they fit (a registration is not split across two)."""
         if self.get_y() + LINE_MM * (len(lines) + 1) > self.page_break_trigger:
             self.add_page()
         self._lines(lines)

@@ -4,8 +4,8 @@ Every working day a few letters: PEC from debtors (documents the gestore asked f
 banks and finance companies (claims), from the court (decrees, hearings), from the Agenzia delle Entrate, its
 collection agent and INPS (certificates of the debts, artt. 363-364 CCII); letters to creditors, tax offices,
 the court and debtors; internal acts. Most belong to a demo dossier and are filed in its electronic file, with
-small PDF documents; a few are corrected or annulled afterwards, and the daily registers of the past days are
-produced at the end, in batches of one LibreOffice start each (``daily.produce_missing``)."""
+small PDF documents; a few are corrected or annulled afterwards. The daily registers of the past days are left to
+the background task, queued for when the demo has committed."""
 from __future__ import annotations
 
 import random
@@ -17,14 +17,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from occ_core.accounts.services import user_by_email
+from occ_core.background import send_after_commit
 from occ_core.clock import ROME, today as rome_today
-from occ_core.deadlines.calendar import national_holidays
+from occ_core.db import ZOPE_EVENTS
+from occ_core.deadlines.calendar import WorkingCalendar
 from occ_core.documents import samples
 from occ_core.dossiers.models import Dossier
-from occ_core.protocol import daily, services
+from occ_core.protocol import services
 from occ_core.protocol.models import Registration
+from occ_core.protocol.tasks import produce_daily_registers
 
 DAYS_BACK = 120
+MILANO = WorkingCalendar(province="MI")
 PER_DAY = (1, 6)
 # Codes of the demo Order for the segnatura (an IPA code and an AOO code look like these).
 DEMO_IPA, DEMO_AOO = "oa_mi_demo", "AOO_OCC"
@@ -80,14 +84,13 @@ class Letter:
     source_ref: str = ""
 
 
+def is_working_day(day: date) -> bool:
+    return MILANO.closed_because(day, outside_hearing=True) is None
+
+
 def working_days(start: date, end: date) -> list[date]:
-    """Monday to Friday from ``start`` to ``end`` (excluded), national holidays left out."""
-    days, day = [], start
-    while day < end:
-        if day.weekday() < 5 and day not in national_holidays(day.year):
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+    """The working days from ``start`` to ``end`` (excluded) in Milan: no weekends, holidays, Sant'Ambrogio."""
+    return [start + timedelta(days=n) for n in range((end - start).days) if is_working_day(start + timedelta(days=n))]
 
 
 def slug(text: str) -> str:
@@ -161,10 +164,10 @@ def letter(rng: random.Random, kind: str, dossier: Dossier | None, moment: datet
     return Letter(moment, data, pdf_files(rng, "lettera.pdf", subject + about, ["allegato.pdf"]), dossier)
 
 
-def plan(rng: random.Random, dossiers: list[Dossier], today: date) -> list[Letter]:
+def plan(rng: random.Random, dossiers: list[Dossier], today: date, days_back: int) -> list[Letter]:
     letters = []
     kinds, weights = zip(*KINDS)
-    for day in working_days(today - timedelta(days=DAYS_BACK), today):
+    for day in working_days(today - timedelta(days=days_back), today):
         open_then = [d for d in dossiers if d.filed_on <= day] or dossiers
         minutes = sorted(rng.sample(range(8 * 60 + 40, 17 * 60 + 30), rng.randrange(*PER_DAY)))
         for minute in minutes:
@@ -178,13 +181,17 @@ def plan(rng: random.Random, dossiers: list[Dossier], today: date) -> list[Lette
 
 
 def later(moment: datetime, rng: random.Random, now: datetime) -> datetime:
-    """A moment some hours or days after ``moment``, never in the future."""
-    return min(moment + timedelta(hours=rng.randrange(2, 72), minutes=rng.randrange(60)), now - timedelta(minutes=5))
+    """A moment in office hours some hours or days after ``moment``, never in the future."""
+    local = moment.astimezone(ROME) + timedelta(hours=rng.randrange(1, 72), minutes=rng.randrange(60))
+    while not (is_working_day(local.date()) and 9 <= local.hour < 18):
+        local = datetime.combine(local.date() + timedelta(days=1), time(9, rng.randrange(60)), ROME)
+    return min(local.astimezone(timezone.utc), now - timedelta(minutes=5))
 
 
-def load_demo_protocol(db, registry, tenant, segreteria_email: str, admin_email: str) -> list[str]:
-    """Register the demo correspondence (nothing when the Order already has a protocol), then produce the
-    daily registers of the past days."""
+def load_demo_protocol(db, registry, tenant, segreteria_email: str, admin_email: str,
+                       days_back: int = DAYS_BACK) -> list[str]:
+    """Register the correspondence of the last ``days_back`` days (nothing when the Order already has a
+    protocol), then produce the daily registers of the past days."""
     if db.scalar(select(Registration.id).limit(1)) is not None:
         return []
     if not tenant.ipa_code and not tenant.aoo_code:
@@ -198,7 +205,7 @@ def load_demo_protocol(db, registry, tenant, segreteria_email: str, admin_email:
     administrator = services.ProtocolEnv(registry=registry, dbsession=db, tenant=tenant,
                                          identity=user_by_email(db, admin_email))
     registered = []
-    for item in plan(rng, dossiers, today):
+    for item in plan(rng, dossiers, today, days_back):
         data = {**item.data, "dossier": item.dossier}
         registration = services.register(secretariat, data, item.files, clock=lambda m=item.moment: m,
                                          source="pec" if item.source_ref else "manuale", source_ref=item.source_ref)
@@ -220,7 +227,9 @@ def load_demo_protocol(db, registry, tenant, segreteria_email: str, admin_email:
                        act_reference=f"Provvedimento del responsabile della gestione documentale n. {index}/"
                                      f"{moment.astimezone(ROME).year}",
                        act_date=moment.astimezone(ROME).date(), clock=lambda m=moment: m)
-    produced = daily.produce_missing(secretariat, tenant, today)
-    formats = sorted({row.pdf_format for row in produced})
+    # LibreOffice takes 10-20 s for four months of daily registers: the worker makes them once this has
+    # committed (with `make run`, as soon as the server starts), and `occ demo` stays quick.
+    send_after_commit(db.info[ZOPE_EVENTS].transaction_manager, produce_daily_registers, tenant.id)
     return [f"Protocollo dimostrativo: {len(registered)} registrazioni, {len(corrected)} corrette, "
-            f"{len(annulled)} annullate; {len(produced)} registri giornalieri ({', '.join(formats) or '-'})."]
+            f"{len(annulled)} annullate; i registri giornalieri dei giorni passati sono prodotti in background "
+            "all'avvio del server."]

@@ -1,5 +1,5 @@
-"""Core feature: the daily protocol register (registro giornaliero): its page, its periodic production, and
-the demo Order's protocol (which ends with its daily registers)."""
+"""Core feature: the daily protocol register (registro giornaliero), its page and its periodic production;
+and the demo Order's protocol."""
 from celery.schedules import crontab
 
 from occ_core.background import PeriodicTask
@@ -21,8 +21,8 @@ def occ_celery_configure(celery_app):
 
 @hookimpl
 def occ_periodic_tasks():
-    # Hourly, a quarter past: the night's run makes yesterday's register, and a run that failed (database or
-    # LibreOffice unavailable) is caught up within the hour, well before the next working day.
+    # Hourly, a quarter past: the night's run makes yesterday's register, and a run that failed or never ran
+    # (database unavailable, worker stopped) is caught up within the hour, well before the next working day.
     return [PeriodicTask("protocol-daily-registers", "protocol.produce_daily_registers", crontab(minute=15))]
 
 

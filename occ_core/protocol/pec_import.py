@@ -111,7 +111,7 @@ def _tree(message: Message) -> Iterator[Message]:
     while stack:
         part = stack.pop(0)
         yield part
-        if part.get_content_maintype() == "multipart":
+        if part.get_content_maintype() == "multipart" and part.is_multipart():
             stack[:0] = part.get_payload()
 
 
@@ -160,10 +160,10 @@ def _exact_body(raw: bytes, envelope: Message, container: Message) -> bytes:
     folding and line ends, and so in its impronta). A part sent in base64, against RFC 2046, is decoded."""
     if _header(container, "Content-Transfer-Encoding").lower() in ("base64", "quoted-printable"):
         return container.get_payload(decode=True) or b""
-    boundaries = [part.get_boundary() for part in _tree(envelope) if part.get_content_maintype() == "multipart"]
-    delimiter = re.compile(rb"\r?\n--(?:" + b"|".join(re.escape(b.encode("latin-1")) for b in boundaries if b)
-                           + rb")(?:--)?[ \t]*(?=\r?\n|$)")
-    for piece in delimiter.split(raw)[1:]:
+    boundaries = [re.escape(part.get_boundary().encode("latin-1", "replace")) for part in _tree(envelope)
+                  if part.get_content_maintype() == "multipart" and part.get_boundary()]
+    delimiter = re.compile(rb"\r?\n--(?:" + b"|".join(boundaries) + rb")(?:--)?[ \t]*(?=\r?\n|$)")
+    for piece in delimiter.split(raw)[1:] if boundaries else []:
         # What follows the delimiter's line: the part's headers, an empty line, its body.
         found = BLANK_LINE.split(LINE_END.sub(b"", piece, count=1), maxsplit=1)
         if len(found) != 2:

@@ -54,7 +54,7 @@ def _form(request, event: Event | None, values: dict, dossier: Dossier | None, e
     db = request.dbsession
     rooms = [room for room in rooms_of(db) if room.active or (event is not None and room.id == event.room_id)]
     room_options = {"": "Nessuna sala (luogo esterno o riunione online)",
-                    **{str(room.id): f"{room.name} ({room.capacity} posti)" for room in rooms}}
+                    **{str(room.id): room.name for room in rooms}}
     gestore_options = {"": "Nessun gestore",
                        **{str(gestore_id): name for gestore_id, name
                           in services.gestori_choices(db, event.gestore_id if event is not None else None)}}

@@ -1,6 +1,7 @@
 """Art. 155 c.p.c., the holidays and the August suspension, on the worked examples of occ-law.md section 8 and
 the edge cases the issue names. Pure computations: no database."""
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
@@ -8,7 +9,7 @@ from occ_core.deadlines.calendar import (
     Patron, Term, WorkingCalendar, add_months, august_suspension, compute,
 )
 from occ_core.deadlines.catalogue import BUILTIN_BY_CODE
-from occ_core.deadlines.preferences import Preferences
+from occ_core.deadlines.preferences import Preferences, preferences_of
 
 NATIONAL = WorkingCalendar()
 CCII, L3 = "ristrutturazione_consumatore", "accordo_composizione"
@@ -225,3 +226,22 @@ def test_a_patron_on_the_29th_of_february_exists_in_leap_years_only():
     calendar = WorkingCalendar(patron=Patron(29, 2, "Santo bisestile"))
     assert calendar.holiday(date(2024, 2, 29)) == "Santo bisestile (santo patrono)"
     assert calendar.holiday(date(2025, 2, 28)) is None
+
+
+def test_before_2015_the_suspension_ran_to_15_september():
+    suspension = august_suspension(L3, date(2013, 5, 2), "entro")
+    result = compute(NATIONAL, Term(30), date(2014, 7, 20), suspension=suspension)
+    assert result.due_on == date(2014, 10, 6)  # 30 + 46 days: Saturday 4 October -> Monday 6
+    assert "sospensione feriale dal 01/08/2014 al 15/09/2014: +46 giorni" in result.steps
+    started = compute(NATIONAL, Term(30), date(2014, 9, 1), suspension=suspension)
+    assert started.due_on == date(2014, 10, 15)
+    assert "il 01/09/2014 cade nel periodo di sospensione feriale: il termine decorre dal 16/09/2014" in started.steps
+
+
+@pytest.mark.parametrize("stored", [
+    {"patron_mode": "personalizzato", "patron_day": "x", "patron_month": 1, "patron_name": "San X"},
+    {"patron_mode": "personalizzato", "patron_day": 1, "patron_month": 1, "patron_name": 5},
+    {"window_days": -3}, {"backward": "indietro"}, {"unknown": 1}, 5, "testo",
+])
+def test_preferences_edited_into_nonsense_fall_back_to_the_defaults(stored):
+    assert preferences_of(SimpleNamespace(preferences={"deadlines": stored})) == Preferences()

@@ -1,5 +1,4 @@
 """The outbox: sent after commit through a real SMTP server by a real Celery worker, at most once."""
-import threading
 
 import transaction
 from sqlalchemy import select
@@ -8,6 +7,7 @@ from occ_core.background import celery_app
 from occ_core.dispatch import services
 from occ_core.dispatch.models import FAILED, QUEUED, SENT, Delivery
 from occ_core.testing.factories import make_tenant
+from occ_core.testing.polling import wait_for
 
 
 def queue(dbtx, registry, tenant, recipients, subject="Convocazione"):
@@ -19,15 +19,6 @@ def queue(dbtx, registry, tenant, recipients, subject="Convocazione"):
         message = services.queue_message(db, tm, registry, tenant_id=tenant.id, channel="email", subject=subject,
                                          body_text="Gentile destinatario, ...", recipients=recipients)
         return message.id
-
-
-def wait_for(predicate, timeout=20.0):
-    event = threading.Event()
-    for _ in range(int(timeout / 0.1)):
-        if predicate():
-            return True
-        event.wait(0.1)
-    return predicate()
 
 
 def test_five_recipients_each_get_one_copy_through_the_worker(dbtx, pm, registry, smtp_server, celery_worker):

@@ -1,16 +1,12 @@
 """The type of an upload is told from its content: names and browsers' content types do not count."""
 import base64
-import os
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from occ_core.documents import filetypes, samples
 from occ_core.errors import UserError
-
-# Official schemas and real PEC messages live beside the repository (../shared/data), never inside it.
-SHARED_DATA = Path(os.environ.get("OCC_SHARED_DATA") or Path(__file__).resolve().parents[4] / "shared" / "data")
+from occ_core.testing.shared_data import SHARED_DATA
 
 ACCEPTED = [
     (samples.pdf(), "application/pdf"),

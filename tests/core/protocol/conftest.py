@@ -1,9 +1,7 @@
 """An Order with a user per staff role, dossiers, and registrations made through the real services."""
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 import transaction
@@ -22,8 +20,6 @@ from occ_core.testing.factories import make_tenant, make_user
 from ..documents.conftest import add_dossier, as_role  # noqa: F401  (as_role: a fixture)
 from ..dossiers.conftest import events  # noqa: F401  (a fixture: the domain events' recorder)
 
-# Official schemas and real PEC messages live beside the repository (../shared/data), never inside it.
-SHARED_DATA = Path(os.environ.get("OCC_SHARED_DATA") or Path(__file__).resolve().parents[4] / "shared" / "data")
 STAFF_ROLES = ("amministratore", "segreteria", "referente", "consultazione")
 SENDER = {"name": "Banca Alfa S.p.A.", "tax_code": "01234560017", "address": "banca.alfa@pec.example.it"}
 

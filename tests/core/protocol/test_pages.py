@@ -8,8 +8,9 @@ from lxml import etree
 from occ_core.documents import samples
 from occ_core.protocol import pec_import, services
 from occ_core.testing.factories import csrf_token, make_tenant, make_user
+from occ_core.testing.shared_data import SHARED_DATA
 
-from .conftest import SHARED_DATA, documents, incoming, outgoing
+from .conftest import documents, incoming, outgoing
 
 LIST = "/milano/protocol"
 

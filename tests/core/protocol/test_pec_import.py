@@ -5,6 +5,7 @@ import hashlib
 from datetime import date
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import select
 
 from occ_core.documents import samples
@@ -13,52 +14,8 @@ from occ_core.errors import UserError
 from occ_core.protocol import pec_import, services
 from occ_core.protocol.models import Registration
 
-from .conftest import SHARED_DATA
-
-PEC = SHARED_DATA / "pec"
-TRANSPORT = PEC / "go-pec__email_3.eml"
-IDENTIFICATIVO = "CZPXCJRZKQDRVYXFAZYUIAWNACDAAHEVAEXAKN@example.com"
-
-
-def original_of_transport() -> bytes:
-    """postacert.eml of the busta di trasporto, cut out by hand: from its first header to the CRLF that opens
-    the provider's signature boundary (RFC 2046: that line end belongs to the boundary)."""
-    raw = TRANSPORT.read_bytes()
-    return raw[raw.index(b"Received: from example (example [127.0.0.1])"):
-               raw.index(b"\r\n------B4AB3697AC6503157C6A512A44E9D900\r\nContent-Type: application/pkcs7-signature")]
-
-
-def original_with_attachments() -> bytes:
-    """The original message inside the consegna receipt go-pec__email_2.eml, with its two PDF attachments."""
-    raw = (PEC / "go-pec__email_2.eml").read_bytes()
-    return raw[raw.index(b"Received: from example.com (example.example.com"):
-               raw.index(b"\n------------=_1620909330-7034-4196--")]
-
-
-def daticert_of(identificativo: str) -> bytes:
-    """The daticert.xml of the real busta, with another identificativo."""
-    return (PEC / "go-pec__email_3__daticert.xml").read_bytes().replace(
-        IDENTIFICATIVO.encode(), identificativo.encode(), 1)
-
-
-def busta(original: bytes, identificativo="opec.20260301.1@pec.example.it", headers=b"X-Trasporto: posta-certificata",
-          daticert=None):
-    """A busta di trasporto as providers build it (S/MIME envelope, notice, daticert.xml, postacert.eml)."""
-    daticert = daticert or daticert_of(identificativo)
-    return b"\r\n".join([
-        b"From: \"Per conto di: no-reply@example.com\" <posta-certificata@example.com>", headers,
-        b"Subject: POSTA CERTIFICATA: Subject", b"MIME-Version: 1.0",
-        b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg="sha-256"; boundary="OUT"',
-        b"", b"This is an S/MIME signed message", b"", b"--OUT", b'Content-Type: multipart/mixed; boundary="IN"', b"",
-        b"--IN", b"Content-Type: text/plain; charset=utf-8", b"", b"Messaggio di posta certificata", b"",
-        b"--IN", b'Content-Type: application/xml; name="daticert.xml"',
-        b'Content-Disposition: inline; filename="daticert.xml"', b"Content-Transfer-Encoding: base64", b"",
-        base64.encodebytes(daticert).strip(), b"",
-        b"--IN", b'Content-Type: message/rfc822; name="postacert.eml"',
-        b'Content-Disposition: inline; filename="postacert.eml"', b"", original,
-        b"--IN--", b"", b"--OUT", b'Content-Type: application/pkcs7-signature; name="smime.p7s"',
-        b"Content-Transfer-Encoding: base64", b"", b"MII=", b"--OUT--", b""])
-
+from occ_core.testing.shared_data import (
+    IDENTIFICATIVO, PEC, TRANSPORT, busta, daticert_of, original_of_transport, original_with_attachments)
 
 def protocol(protocol_env, order, raw, **data):
     with protocol_env(order) as env:
@@ -148,3 +105,23 @@ def test_a_pec_over_the_size_limit_is_refused(order, protocol_env, small_uploads
     with pytest.raises(UserError, match="supera la dimensione massima consentita di 1000 byte"):
         protocol(protocol_env, order, TRANSPORT.read_bytes())
     assert snapshot() == before
+
+
+CUTS = st.lists(st.tuples(st.integers(0, 10 ** 5), st.integers(0, 120), st.sampled_from(
+    [b"", b"--", b"\r\n", b"\r\n\r\n", b'boundary="x"', b"Content-Type: multipart/mixed\r\n", b"message/rfc822",
+     b"Content-Transfer-Encoding: base64\r\n", b'filename="=?utf-8?q?a=ZZ?="', b"\x00\xff"])), max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cuts=CUTS)
+def test_a_damaged_pec_is_refused_or_read_never_broken(cuts):
+    """Whatever a damaged or crafted .eml holds, the import answers with a message, never with an error."""
+    raw = busta(original_with_attachments())
+    for position, length, insert in cuts:
+        position %= len(raw)
+        raw = raw[:position] + insert + raw[position + length:]
+    try:
+        message = pec_import.parse(raw)
+    except UserError:
+        return
+    assert message.identificativo and isinstance(message.original, bytes)

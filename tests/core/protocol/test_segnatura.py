@@ -11,8 +11,9 @@ from lxml import etree
 from occ_core.protocol import segnatura
 from occ_core.protocol.models import Registration
 from occ_core.tenants.models import Tenant
+from occ_core.testing.shared_data import SHARED_DATA
 
-from .conftest import SHARED_DATA, documents, incoming, outgoing
+from .conftest import documents, incoming, outgoing
 
 P = {"p": segnatura.PROT, "ds": segnatura.DS}
 
