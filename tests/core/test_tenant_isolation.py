@@ -10,6 +10,7 @@ from pyramid.interfaces import IRoutesMapper
 from sqlalchemy import func, select, text
 
 from occ_core.accounts.roles import BUILTIN_ROLES
+from occ_core.agenda.models import Event, Participant, Room
 from occ_core.audit.services import record
 from occ_core.demo import demo_registrants
 from occ_core.dispatch.models import OutboxMessage
@@ -17,9 +18,12 @@ from occ_core.documents import samples
 from occ_core.documents.services import add_document
 from occ_core.documents.storage import storage_of
 from occ_core.dossiers import numbering, summary
+from occ_core.db import utcnow
 from occ_core.dossiers.models import Creditor, Debtor, Dossier, OtherParty
 from occ_core.gestori import services as gestori
+from occ_core.deadlines.models import Deadline, DeadlineRule, Milestone
 from occ_core.gestori.roster import enrol
+from occ_core.protocol import services as protocol
 from occ_core.testing.factories import csrf_token, login, make_tenant, make_user
 from shared_registry import services as registry_services
 from shared_registry.models import Registrant
@@ -51,6 +55,27 @@ def seed_dossier(db, registry, tenant, marker):
     gestori.declare_no_conflict(db, tenant, dossier, None)
     proposal = gestori.propose(db, tenant, dossier, None, date.today())
     gestori.appoint(db, tenant, dossier, [proposal.proposed.gestore.id], None, date.today())
+    seed_protocol_agenda_deadlines(db, registry, tenant, dossier, marker)
+
+
+def seed_protocol_agenda_deadlines(db, registry, tenant, dossier, marker):
+    """A protocol registration filed in the dossier, a room and an appointment, a rule, a milestone and a deadline."""
+    protocol.register(protocol.ProtocolEnv(registry, db, tenant), {
+        "direction": "entrata", "subject": f"Oggetto {marker}", "mittente": {"name": f"Banca{marker}"},
+        "dossier": dossier}, [(f"lettera{marker}.pdf", samples.pdf(f"Lettera {marker}"))])
+    room = Room(tenant_id=tenant.id, name=f"Sala{marker}", capacity=4)
+    db.add(room)
+    db.flush()
+    start = utcnow() + timedelta(days=1)
+    event = Event(tenant_id=tenant.id, title=f"Incontro {marker}", starts_at=start, ends_at=start + timedelta(hours=1),
+                  dossier_id=dossier.id, room_id=room.id, uid=f"{tenant.slug}-1@occ")
+    event.participants.append(Participant(tenant_id=tenant.id, name=f"Ospite {marker}", email="ospite@example.it"))
+    db.add_all([event, DeadlineRule(tenant_id=tenant.id, code="X1", label=f"Regola {marker}", trigger_kind="stato",
+                                    trigger="DEPOSITATO", amount=5),
+                Milestone(tenant_id=tenant.id, dossier_id=dossier.id, kind="NOTIFICA_UFFICI", on=date.today(),
+                          note=f"Nota {marker}"),
+                Deadline(tenant_id=tenant.id, dossier_id=dossier.id, label=f"Scadenza {marker}", trigger_ref="manuale:1",
+                         trigger_on=date.today(), due_on=date.today() + timedelta(days=3))])
 
 
 def seed(db, pm, registry, slug, marker, count):

@@ -37,7 +37,8 @@ def produced(protocol_env, order, registry):
 
 def test_the_page_lists_the_registers_newest_first(testapp, as_role, produced):
     as_role("consultazione")
-    page = testapp.get("/milano/protocol/daily")
+    # Reached from the protocol's list.
+    page = testapp.get("/milano/protocol").click(linkid="daily-link")
     rows = page.html.select("#daily-registers tbody tr")
     assert [row["id"] for row in rows] == [f"daily-{produced[1][0]}", f"daily-{produced[0][0]}"]
     assert "lunedì 03/03/2025" in rows[0].text and "MILANO-20250303-001" in rows[0].text
