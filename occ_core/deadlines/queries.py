@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from occ_core.deadlines.models import Deadline
@@ -53,11 +53,32 @@ def status_of(deadline: Deadline, today: date, days: int = DEFAULT_WINDOW_DAYS) 
     return "aperta"
 
 
+# A deadline still to be met, of a dossier still running.
+OPEN = (Deadline.done_at.is_(None), Deadline.cancelled_at.is_(None), Dossier.closed.is_(False))
+
+
 def _open() -> Select:
-    """Deadlines still to be met, of dossiers still running, with their dossier loaded; earliest first."""
+    """Open deadlines with their dossier loaded; earliest first."""
     return (select(Deadline).join(Dossier, Dossier.id == Deadline.dossier_id).options(contains_eager(Deadline.dossier))
-            .where(Deadline.done_at.is_(None), Deadline.cancelled_at.is_(None), Dossier.closed.is_(False))
-            .order_by(Deadline.due_on, Deadline.id))
+            .where(*OPEN).order_by(Deadline.due_on, Deadline.id))
+
+
+# The dashboard shows these counts on every visit: the statement is built once, and it names its Order itself,
+# so the automatic tenant criteria (which cost more than the counts) are skipped.
+_ALERT_COUNTS = (
+    select(func.count().filter(Deadline.due_on < bindparam("today")),
+           func.count().filter(Deadline.due_on >= bindparam("today")))
+    .select_from(Deadline).join(Dossier, Dossier.id == Deadline.dossier_id)
+    .where(Deadline.tenant_id == bindparam("tenant_id"), Deadline.kind == "entro", *OPEN,
+           Deadline.due_on <= bindparam("until"))
+    .execution_options(all_tenants=True))
+
+
+def alert_counts(db: Session, tenant_id: int, today: date, days: int = DEFAULT_WINDOW_DAYS) -> tuple[int, int]:
+    """How many open "entro" deadlines are overdue, and how many are due from ``today`` to ``today + days``."""
+    late, soon = db.execute(_ALERT_COUNTS, {"tenant_id": tenant_id, "today": today,
+                                            "until": today + timedelta(days=days)}).one()
+    return late, soon
 
 
 def open_deadlines(db: Session, start: date | None = None, end: date | None = None) -> list[Deadline]:

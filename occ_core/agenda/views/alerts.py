@@ -6,7 +6,7 @@ from datetime import time, timedelta
 
 from markupsafe import Markup
 from pyramid.view import view_config
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from occ_core.agenda.calendar import events_between, long_day
 from occ_core.agenda.hooks import DEADLINES, VIEW
@@ -16,11 +16,17 @@ from occ_core.agenda.views import TEMPLATES
 from occ_core.agenda.views.calendar import display
 from occ_core.clock import today
 from occ_core.deadlines.catalogue import WHO
-from occ_core.deadlines.models import Deadline
 from occ_core.deadlines.preferences import window_days
-from occ_core.deadlines.queries import due_soon, overdue
-from occ_core.dossiers.models import Dossier
+from occ_core.deadlines.queries import alert_counts, due_soon, overdue
 from occ_core.plugins import Widget
+
+
+# Built once (the dashboard asks on every visit); it names its Order itself, so the automatic tenant criteria
+# are skipped.
+_TODAYS_EVENTS = (select(func.count(Event.id))
+                  .where(Event.tenant_id == bindparam("tenant_id"), Event.cancelled_at.is_(None),
+                         Event.starts_at < bindparam("end"), Event.ends_at > bindparam("start"))
+                  .execution_options(all_tenants=True))
 
 
 @view_config(route_name="agenda_alerts", renderer=TEMPLATES + "alerts.pt", permission=VIEW)
@@ -40,22 +46,14 @@ def alerts(request):
 
 
 def widget(request) -> Widget:
-    """Today's appointments, deadlines due within the Order's window and overdue ones, in two indexed counts
-    (open deadlines are the "entro" ones of dossiers still running, as occ_core.deadlines.queries has them)."""
+    """Today's appointments, deadlines due within the Order's window and overdue ones: two indexed counts."""
     now, db = today(), request.dbsession
-    midnight = rome_moment(now, time(0))
-    events = db.scalar(select(func.count(Event.id)).where(
-        Event.cancelled_at.is_(None), Event.starts_at < rome_moment(now + timedelta(days=1), time(0)),
-        Event.ends_at > midnight))
+    events = db.scalar(_TODAYS_EVENTS, {"tenant_id": request.tenant.id, "start": rome_moment(now, time(0)),
+                                        "end": rome_moment(now + timedelta(days=1), time(0))})
     items = [Markup("<p class='mb-1'>Appuntamenti di oggi: <strong>{}</strong></p>").format(events)]
     if request.has_permission(DEADLINES):
         window = window_days(request.tenant)
-        late, soon = db.execute(
-            select(func.count(Deadline.id).filter(Deadline.due_on < now),
-                   func.count(Deadline.id).filter(Deadline.due_on >= now))
-            .join(Dossier, Dossier.id == Deadline.dossier_id)
-            .where(Deadline.kind == "entro", Deadline.done_at.is_(None), Deadline.cancelled_at.is_(None),
-                   Dossier.closed.is_(False), Deadline.due_on <= now + timedelta(days=window))).one()
+        late, soon = alert_counts(db, request.tenant.id, now, window)
         items += [Markup("<p class='mb-1'>Scadenze nei prossimi {} giorni: <strong>{}</strong></p>").format(window, soon),
                   Markup("<p class='mb-1'>Scadenze superate: <strong>{}</strong></p>").format(late)]
     body = Markup("<div id='agenda-widget'>{}</div>").format(Markup("").join(items))

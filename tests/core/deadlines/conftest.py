@@ -2,19 +2,13 @@
 ``env``); dossiers are register rows in a chosen state and procedure."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-import transaction
 from sqlalchemy import select
 
-from occ_core.background import TaskEnv
-from occ_core.db import transactional_session
 from occ_core.deadlines.models import Deadline
 from occ_core.dossiers.models import Dossier
-from occ_core.tenants.models import Tenant
-from occ_core.tenants.services import active_modules
 from occ_core.testing.factories import make_tenant, make_user
 
 ROLES = ("amministratore", "segreteria", "referente", "consultazione", "gestore")
@@ -29,22 +23,6 @@ def order(dbtx, pm):
         for role in ROLES:
             make_user(db, f"{role}@torino.it", tenant, role, full_name=f"Utente {role}")
     return tenant
-
-
-@pytest.fixture
-def env_of(registry, pm):
-    """``with env_of(tenant) as env:`` one committed transaction of the Order, as a task has it."""
-
-    @contextmanager
-    def open_env(tenant):
-        tm = transaction.TransactionManager(explicit=True)
-        with tm:
-            db = transactional_session(registry["db.session_factory"], tm, tenant.id)
-            row = db.get(Tenant, tenant.id)
-            yield TaskEnv(registry=registry, dbsession=db, tm=tm, tenant=row,
-                          active_modules=active_modules(db, pm, row), task=None)
-
-    return open_env
 
 
 def add_dossier(db, tenant, procedure="ristrutturazione_consumatore", state="DEPOSITATO",

@@ -41,8 +41,8 @@ def test_rules_are_seeded_for_a_new_order_and_never_twice(order, dbtx, pm):
         assert db.scalar(select(func.count(DeadlineRule.id))) == len(catalogue.BUILTIN)
 
 
-def test_a_state_reached_creates_its_deadlines_once(order, env_of):
-    with env_of(order) as env:
+def test_a_state_reached_creates_its_deadlines_once(order, tenant_env):
+    with tenant_env(order) as env:
         dossier = add_dossier(env.dbsession, order)
         transition = lifecycle.move(env, dossier, "DECRETO_AMMISSIBILITA", effective_on=date(2025, 4, 1))
         assert transition.effective_on == date(2025, 4, 1)
@@ -57,8 +57,8 @@ def test_a_state_reached_creates_its_deadlines_once(order, env_of):
         assert "01/05/2025 Festa del Lavoro: prorogato al 02/05/2025" in d3.computation
 
 
-def test_a_move_without_a_date_counts_from_today_and_a_future_date_is_refused(order, env_of):
-    with env_of(order) as env:
+def test_a_move_without_a_date_counts_from_today_and_a_future_date_is_refused(order, tenant_env):
+    with tenant_env(order) as env:
         dossier = add_dossier(env.dbsession, order)
         with pytest.raises(lifecycle.TransitionRefused, match="successiva a oggi"):
             lifecycle.move(env, dossier, "DECRETO_AMMISSIBILITA", effective_on=today() + timedelta(days=1))
@@ -67,8 +67,8 @@ def test_a_move_without_a_date_counts_from_today_and_a_future_date_is_refused(or
         assert deadlines_of(env.dbsession, dossier)["D3"][0].trigger_on == today()
 
 
-def test_chained_rule_runs_from_the_end_of_its_parent(order, env_of):
-    with env_of(order) as env:
+def test_chained_rule_runs_from_the_end_of_its_parent(order, tenant_env):
+    with tenant_env(order) as env:
         dossier = add_dossier(env.dbsession, order, state="DECRETO_AMMISSIBILITA")
         lifecycle.move(env, dossier, "COMUNICAZIONE_CREDITORI", effective_on=date(2025, 5, 1))
         found = deadlines_of(env.dbsession, dossier)
@@ -77,8 +77,8 @@ def test_chained_rule_runs_from_the_end_of_its_parent(order, env_of):
         assert (d5.trigger_ref, d5.trigger_on, d5.due_on) == (f"deadline:{d4.id}", date(2025, 5, 21), date(2025, 6, 3))
 
 
-def test_recurring_report_every_six_months_from_the_omologa(order, env_of):
-    with env_of(order) as env:
+def test_recurring_report_every_six_months_from_the_omologa(order, tenant_env):
+    with tenant_env(order) as env:
         dossier = add_dossier(env.dbsession, order, state="RELAZIONE_OCC_POST_OSSERVAZIONI")
         lifecycle.move(env, dossier, "OMOLOGATO", effective_on=date(2025, 1, 31))
         first = deadlines_of(env.dbsession, dossier)["D6"][0]
@@ -99,8 +99,8 @@ def test_recurring_report_every_six_months_from_the_omologa(order, env_of):
         assert len(deadlines_of(env.dbsession, dossier)["D6"]) == 3
 
 
-def test_hearing_event_gives_backward_terms_that_follow_it(order, env_of):
-    with env_of(order) as env:
+def test_hearing_event_gives_backward_terms_that_follow_it(order, tenant_env):
+    with tenant_env(order) as env:
         dossier = add_dossier(env.dbsession, order, L3, "DECRETO_UDIENZA", filed_on=date(2020, 11, 2))
         hearing(env, dossier, date(2021, 3, 16))
         found = deadlines_of(env.dbsession, dossier)
@@ -121,8 +121,8 @@ def test_hearing_event_gives_backward_terms_that_follow_it(order, env_of):
         assert d16.cancelled_at is None and d16.due_on == date(2021, 4, 3)
 
 
-def test_the_order_may_bring_backward_terms_to_the_previous_working_day(order, env_of):
-    with env_of(order) as env:
+def test_the_order_may_bring_backward_terms_to_the_previous_working_day(order, tenant_env):
+    with tenant_env(order) as env:
         preferences.save(env.tenant, preferences.Preferences(backward="anticipato"))
         dossier = add_dossier(env.dbsession, order, L3, "DECRETO_UDIENZA", filed_on=date(2020, 11, 2))
         hearing(env, dossier, date(2021, 3, 16))
@@ -131,8 +131,8 @@ def test_the_order_may_bring_backward_terms_to_the_previous_working_day(order, e
         assert found["D16B"][0].due_on == date(2021, 2, 3)
 
 
-def test_events_of_other_kinds_and_rules_of_other_procedures_start_nothing(order, env_of):
-    with env_of(order) as env:
+def test_events_of_other_kinds_and_rules_of_other_procedures_start_nothing(order, tenant_env):
+    with tenant_env(order) as env:
         ccii = add_dossier(env.dbsession, order, "concordato_minore", "DECRETO_APERTURA")
         hearing(env, ccii, date(2025, 3, 16))
         env.hooks.occ_dossier_act(env=env, dossier=ccii, kind="evento", name="incontro_debitore",
@@ -144,8 +144,8 @@ def test_events_of_other_kinds_and_rules_of_other_procedures_start_nothing(order
         assert deadlines_of(env.dbsession, l3) == {}  # D7 is for the concordato minore only
 
 
-def test_l3_dossier_pending_in_2022_keeps_the_august_suspension(order, env_of):
-    with env_of(order) as env:
+def test_l3_dossier_pending_in_2022_keeps_the_august_suspension(order, tenant_env):
+    with tenant_env(order) as env:
         dossier = add_dossier(env.dbsession, order, "liquidazione_patrimonio", "DECRETO_APERTURA",
                               filed_on=date(2021, 6, 1))
         lifecycle.move(env, dossier, "INVENTARIO", effective_on=date(2022, 7, 20))
@@ -154,8 +154,8 @@ def test_l3_dossier_pending_in_2022_keeps_the_august_suspension(order, env_of):
         assert "sospensione feriale dal 01/08/2022 al 31/08/2022: +31 giorni" in d20.computation
 
 
-def test_a_milestone_starts_its_terms(order, env_of):
-    with env_of(order) as env:
+def test_a_milestone_starts_its_terms(order, tenant_env):
+    with tenant_env(order) as env:
         dossier = add_dossier(env.dbsession, order, state="GESTORE_NOMINATO")
         milestone = services.record_milestone(env, dossier, {"kind": "NOTIFICA_UFFICI", "on": "10/03/2025",
                                                              "note": "PEC agli uffici"})
@@ -171,8 +171,8 @@ def test_a_milestone_starts_its_terms(order, env_of):
         assert env.dbsession.scalar(select(func.count(Milestone.id))) == 1
 
 
-def test_a_closed_dossier_has_no_open_deadlines(order, env_of):
-    with env_of(order) as env:
+def test_a_closed_dossier_has_no_open_deadlines(order, tenant_env):
+    with tenant_env(order) as env:
         db = env.dbsession
         dossier = add_dossier(db, order, state="DECRETO_AMMISSIBILITA")
         lifecycle.move(env, dossier, "COMUNICAZIONE_CREDITORI", effective_on=date(2025, 5, 1))
@@ -188,8 +188,8 @@ def test_a_closed_dossier_has_no_open_deadlines(order, env_of):
             services.add_manual(env, dossier, {"label": "Altro", "due_on": "2025-12-01", "who": "occ"})
 
 
-def test_rules_edited_or_switched_off_apply_to_new_acts(order, env_of):
-    with env_of(order) as env:
+def test_rules_edited_or_switched_off_apply_to_new_acts(order, tenant_env):
+    with tenant_env(order) as env:
         db = env.dbsession
         d3 = db.scalar(select(DeadlineRule).where(DeadlineRule.code == "D3"))
         services.update_rule(env, d3, {"amount": 20, "active": True})
@@ -204,8 +204,8 @@ def test_rules_edited_or_switched_off_apply_to_new_acts(order, env_of):
         assert (d3.amount, d3.active) == (30, True)
 
 
-def test_manual_deadlines(order, env_of):
-    with env_of(order) as env:
+def test_manual_deadlines(order, tenant_env):
+    with tenant_env(order) as env:
         dossier = add_dossier(env.dbsession, order)
         first = services.add_manual(env, dossier, {"label": "Memoria integrativa", "due_on": "2025-09-15",
                                                    "who": "gestore"})
@@ -222,9 +222,9 @@ def test_manual_deadlines(order, env_of):
         assert env.dbsession.scalar(select(func.count(Deadline.id))) == 2
 
 
-def test_queries_for_the_agenda(order, env_of, dbtx, pm):
+def test_queries_for_the_agenda(order, tenant_env, dbtx, pm):
     day = date(2025, 6, 10)
-    with env_of(order) as env:
+    with tenant_env(order) as env:
         db = env.dbsession
         dossier = add_dossier(db, order)
         rows = {label: services.add_manual(env, dossier, {"label": label, "due_on": due.isoformat(), "who": "occ"})
@@ -250,8 +250,8 @@ def test_queries_for_the_agenda(order, env_of, dbtx, pm):
         assert queries.open_deadlines(db) == [] and queries.overdue(db, day) == []
 
 
-def test_the_transition_keeps_the_act_date(order, env_of, dbtx):
-    with env_of(order) as env:
+def test_the_transition_keeps_the_act_date(order, tenant_env, dbtx):
+    with tenant_env(order) as env:
         dossier = add_dossier(env.dbsession, order)
         lifecycle.move(env, dossier, "DECRETO_AMMISSIBILITA", effective_on=date(2025, 4, 1))
     with dbtx(order) as db:

@@ -31,9 +31,9 @@ def outbox(dbtx, order):
                 for m in db.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
 
 
-def test_the_digest_goes_into_the_outbox_once_a_day(order, env_of, dbtx):
+def test_the_digest_goes_into_the_outbox_once_a_day(order, tenant_env, dbtx):
     now = today()
-    with env_of(order) as env:
+    with tenant_env(order) as env:
         db = env.dbsession
         followed, other, closed = (add_dossier(db, order), add_dossier(db, order),
                                    add_dossier(db, order, closed=True, state="NON_OMOLOGATO"))

@@ -2,23 +2,18 @@
 guards of the lifecycle ask for (gestore appointed and declared, report in the file)."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 import pytest
-import transaction
 from sqlalchemy import select
 
-from occ_core.background import TaskEnv
 from occ_core.demo import make_codice_fiscale
 from occ_core.documents.models import Document
 from occ_core.dossiers import procedures, registration
 from occ_core.dossiers.models import Dossier
-from occ_core.db import transactional_session
 from occ_core.gestori.models import Appointment, Gestore
 from occ_core.hookspecs import hookimpl
 from occ_core.tenants.models import Tenant
-from occ_core.tenants.services import active_modules
 from occ_core.testing.factories import make_registrant, make_tenant, make_user
 
 ROLES = ("amministratore", "segreteria", "referente", "consultazione", "gestore")
@@ -33,23 +28,6 @@ def order(dbtx, pm):
         for role in ROLES:
             make_user(db, f"{role}@milano.it", tenant, role, full_name=f"Utente {role}")
     return tenant
-
-
-@pytest.fixture
-def tenant_env(registry, pm):
-    """``with tenant_env(tenant) as env:`` a transaction of the Order as a background task has it
-    (``TaskEnv``), committed at the end of the block, rolled back if the block raises."""
-
-    @contextmanager
-    def open_env(tenant):
-        tm = transaction.TransactionManager(explicit=True)
-        with tm:
-            db = transactional_session(registry["db.session_factory"], tm, tenant.id)
-            row = db.get(Tenant, tenant.id)
-            yield TaskEnv(registry=registry, dbsession=db, tm=tm, tenant=row,
-                          active_modules=active_modules(db, pm, row), task=None)
-
-    return open_env
 
 
 def category_for(procedure: str) -> str:
