@@ -8,7 +8,7 @@ import pyotp
 from sqlalchemy import func, select
 
 from occ_core.accounts import links
-from occ_core.accounts.models import LoginAttempt, User
+from occ_core.accounts.models import LoginAttempt, Membership, Role, User
 from occ_core.accounts.passwords import hash_password, verify_password
 from occ_core.db import utcnow
 from occ_core.dispatch.services import sent_recently
@@ -25,6 +25,17 @@ def normalize_email(email: str) -> str:
 
 def user_by_email(db, email: str) -> User | None:
     return db.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
+def staff_users(db, tenant_id: int) -> list[tuple[int, str, str]]:
+    """(id, full name, email) of the Order's active staff users, by name: people who may handle its
+    correspondence or take part in its appointments (debtors, creditors and members of the portal are not)."""
+    return list(db.execute(
+        select(User.id, User.full_name, User.email).join(Membership, Membership.user_id == User.id)
+        .join(Role, Role.id == Membership.role_id)
+        .where(Membership.tenant_id == tenant_id, Membership.active.is_(True), User.active.is_(True),
+               Role.portal.is_(False))
+        .order_by(User.full_name, User.email)).tuples())
 
 
 def create_user(db, email: str, full_name: str, password: str | None = None, *, is_operator=False,

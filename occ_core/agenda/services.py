@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
 
-from occ_core.accounts.models import Membership, Role, User
+from occ_core.accounts.services import staff_users
 from occ_core.agenda.models import Event, Participant, Room
 from occ_core.agenda.rooms import closed_reason
 from occ_core.audit.services import record
@@ -112,8 +112,18 @@ def participant_key(participant: Participant) -> tuple:
 # --- reading the form ---------------------------------------------------------------------------------
 
 def rome_moment(on: date, at: time) -> datetime:
-    """A day and time on the Italian clock, in UTC (DST included)."""
+    """A day and time on the Italian clock, in UTC (DST included).
+
+    A time the autumn change repeats (02:00-02:59 on the last Sunday of October) is its first occurrence,
+    still on summer time: people booking "02:30" that night mean the first one they live. A time the spring
+    change skips is refused earlier by ``skipped_by_the_clock``."""
     return datetime.combine(on, at, tzinfo=ROME).astimezone(timezone.utc)
+
+
+def skipped_by_the_clock(on: date, at: time) -> bool:
+    """True for a time that does not exist in Italy: the hour skipped when clocks go forward in March."""
+    local = datetime.combine(on, at)
+    return rome_moment(on, at).astimezone(ROME).replace(tzinfo=None) != local
 
 
 def _span(values: dict, errors: dict) -> tuple[datetime, datetime] | None:
@@ -128,9 +138,13 @@ def _span(values: dict, errors: dict) -> tuple[datetime, datetime] | None:
         return None
     if values.get("all_day"):
         return rome_moment(first, time(0)), rome_moment(last + timedelta(days=1), time(0))
-    for name in ("start_time", "end_time"):
-        if values.get(name) is None:
-            errors[name] = f"{EVENT_FIELDS[name].label}: campo obbligatorio (o scelga «Tutto il giorno»)."
+    for name, on in (("start_time", first), ("end_time", last)):
+        at, label = values.get(name), EVENT_FIELDS[name].label
+        if at is None:
+            errors[name] = f"{label}: campo obbligatorio (o scelga «Tutto il giorno»)."
+        elif skipped_by_the_clock(on, at):
+            errors[name] = (f"{label}: l'ora {at:%H:%M} non esiste il {on:%d/%m/%Y}, è il passaggio all'ora legale "
+                            "(gli orologi saltano dalle 02:00 alle 03:00).")
     if errors.keys() & {"start_time", "end_time"}:
         return None
     starts_at, ends_at = rome_moment(first, values["start_time"]), rome_moment(last, values["end_time"])
@@ -175,12 +189,9 @@ def _row(db, model, raw: str, field: str, label: str, errors: dict):
 
 
 def staff_members(db) -> dict[int, Person]:
-    """The Order's staff users who may take part in an appointment, by user id."""
-    rows = db.execute(select(User.id, User.full_name, User.email).join(Membership, Membership.user_id == User.id)
-                      .join(Role, Role.id == Membership.role_id)
-                      .where(Membership.active.is_(True), User.active.is_(True), Role.portal.is_(False))
-                      .order_by(User.full_name, User.email))
-    return {user_id: Person("utente", full_name or email, email.lower(), user_id) for user_id, full_name, email in rows}
+    """The staff users of the Order the session is bound to who may take part in an appointment, by user id."""
+    return {user_id: Person("utente", full_name or email, email.lower(), user_id)
+            for user_id, full_name, email in staff_users(db, db.info["tenant_id"])}
 
 
 def dossier_parties(dossier: Dossier | None) -> dict[str, Person]:
@@ -426,7 +437,9 @@ def form_values(event: Event, dossier: Dossier | None) -> dict:
 
 def new_form_values(db, on: date, dossier: Dossier | None) -> dict:
     """A new appointment on ``on``; from a dossier, a meeting with its debtors and its appointed gestore."""
-    values = {"kind": "altro", "title": "", "start_day": on.isoformat(), "start_time": "10:00", "end_time": "11:00",
+    # No type chosen for the user: a meeting saved as "Altro" because nobody changed the list is worth less
+    # than asking (from a dossier the meeting with the debtor is the likely one and is proposed).
+    values = {"kind": "", "title": "", "start_day": on.isoformat(), "start_time": "10:00", "end_time": "11:00",
               "end_day": "", "all_day": "", "dossier": "", "room_id": "", "place": "", "gestore_id": "",
               "online_url": "", "description": "", "users": [], "parties": [], "guests": ""}
     if dossier is not None:

@@ -18,7 +18,7 @@ from typing import Callable, Mapping, Sequence
 
 from sqlalchemy import select
 
-from occ_core.accounts.models import Membership, Role, User
+from occ_core.accounts.models import Role, User
 from occ_core.accounts.roles import membership_of, role_permissions
 from occ_core.audit.services import record
 from occ_core.db import utcnow
@@ -31,6 +31,7 @@ from occ_core.dossiers.models import Dossier
 from occ_core.errors import UserError
 from occ_core.events import DomainEvent, emit
 from occ_core.protocol import numbering
+from occ_core.accounts.services import staff_users
 from occ_core.protocol.models import Annulment, Correction, Correspondent, ProtocolRegister, Registration, \
     RegistrationFile
 from occ_core.web import ui
@@ -61,6 +62,16 @@ FIXED = {
     "files": "Documenti e impronte non si possono correggere: si può solo annullare la registrazione.",
     "direction": "La direzione non si può correggere: annulli la registrazione e ne faccia una nuova.",
 }
+# The law admits two readings of correcting oggetto, mittente and destinatari; each Order chooses its own
+# (tenant.preferences["protocol"]["corrections"]).
+CORRECTION_READINGS = {
+    "corregge": "Si correggono conservando il valore precedente, con data, ora e autore della modifica "
+                "(DPCM 3 dicembre 2013, art. 8)",
+    "annulla": "Non si correggono: si annulla la registrazione e se ne fa una nuova "
+               "(Linee guida AgID sulla gestione documentale)",
+}
+DEFAULT_CORRECTION_READING = "corregge"
+ANNUL_ONLY = ("subject", "mittente", "destinatari")
 REASSIGNABLE = {"classification": "Classificazione", "assigned_to_id": "Assegnatario",
                 "assigned_office": "Ufficio assegnatario"}
 FILING_CATEGORY = "corrispondenza"
@@ -269,13 +280,13 @@ def find_dossier(db, tenant_id: int, value) -> Dossier | None:
 
 
 def _assignee(env, value) -> int | None:
-    """An active member of the Order, by user id (a number or its text); None for nobody."""
+    """An active staff member of the Order, by user id (a number or its text); None for nobody."""
     if value is None or value == "":
         return None
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or \
-            membership_of(env.dbsession, env.tenant, value) is None:
+            value not in {user_id for user_id, _name in staff_members(env.dbsession, env.tenant.id)}:
         raise UserError("Scelga l'assegnatario tra gli utenti dell'Ordine.", field="assigned_to_id")
     return value
 
@@ -517,6 +528,11 @@ def correct(env, registration: Registration, changes: Mapping, reason,
         if name not in CORRECTABLE:
             raise UserError(FIXED.get(name) or f"«{str(name)[:40]}»: campo che non si può correggere.",
                             field=str(name)[:40])
+    if correction_reading(env.tenant) == "annulla":
+        for name in ANNUL_ONLY:
+            if name in changes:
+                raise UserError(f"{CORRECTABLE[name]}: per le regole scelte dall'Ordine non si corregge; annulli la "
+                                "registrazione e ne faccia una nuova.", field=name)
     reason = _text(reason, "Motivo della correzione", REASON_MAX, required=True)
     db = env.dbsession
     registration = _locked(db, registration)
@@ -544,6 +560,25 @@ def correct(env, registration: Registration, changes: Mapping, reason,
     _audit(env, registration, "protocol.corrected", reason=reason,
            changes={c.field: [c.old_value, c.new_value] for c in corrections})
     return corrections
+
+
+def correction_reading(tenant) -> str:
+    """How the Order reads corrections of oggetto, mittente and destinatari (a key of CORRECTION_READINGS)."""
+    reading = (tenant.preferences or {}).get("protocol", {}).get("corrections")
+    return reading if reading in CORRECTION_READINGS else DEFAULT_CORRECTION_READING
+
+
+def set_correction_reading(env, reading: str) -> bool:
+    """Choose the Order's reading; False when it was already the one in force."""
+    if reading not in CORRECTION_READINGS:
+        raise UserError("Scelga una delle due regole proposte.", field="corrections")
+    tenant = env.tenant
+    if reading == correction_reading(tenant):
+        return False
+    preferences = dict(tenant.preferences or {})
+    preferences["protocol"] = {**preferences.get("protocol", {}), "corrections": reading}
+    tenant.preferences = preferences
+    return True
 
 
 def _apply(registration: Registration, name: str, value) -> None:
@@ -632,11 +667,8 @@ def find_by_number(db, tenant_id: int, year: int, number: int, code: str | None 
 
 
 def staff_members(db, tenant_id: int) -> list[tuple[int, str]]:
-    """(user id, name) of the Order's active members, for the assignee choice."""
-    rows = db.execute(select(User.id, User.full_name, User.email).join(Membership, Membership.user_id == User.id)
-                      .where(Membership.tenant_id == tenant_id, Membership.active.is_(True))
-                      .order_by(User.full_name, User.email))
-    return [(user_id, name or email) for user_id, name, email in rows]
+    """(user id, name) of the Order's active staff, for the assignee choice."""
+    return [(user_id, name or email) for user_id, name, email in staff_users(db, tenant_id)]
 
 
 def user_names(db, ids) -> dict[int, str]:

@@ -62,7 +62,8 @@ def _form(request, event: Event | None, values: dict, dossier: Dossier | None, e
         "page_title": "Nuovo appuntamento" if event is None else f"Modifica di «{event.title}»",
         "event": event, "values": values, "errors": errors or {}, "problem": problem,
         "main_fields": (
-            form_field(F, "kind", input="select", options=services.KINDS, width="col-md-4"),
+            form_field(F, "kind", input="select", options={"": "Scelga il tipo", **services.KINDS},
+                       width="col-md-4"),
             form_field(F, "title", width="col-md-8"),
             form_field(F, "dossier", width="col-md-4", hint="Numero di registro, ad esempio 12/2025; facoltativo."),
         ),

@@ -14,7 +14,7 @@ from occ_core.protocol import segnatura, services
 from occ_core.protocol.models import Registration
 from occ_core.web.forms import read_upload
 
-PARTS = ("listing", "registration", "detail", "dossier_tab")
+PARTS = ("listing", "registration", "detail", "dossier_tab", "settings")
 TEMPLATES = "occ_core:protocol/templates/"
 DOSSIER_CHOICES = 300
 

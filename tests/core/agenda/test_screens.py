@@ -106,6 +106,19 @@ def test_a_clash_is_refused_in_italian_and_the_form_keeps_what_was_typed(testapp
     assert count_events(dbtx, case) == 1
 
 
+def test_the_type_must_be_chosen_and_a_skipped_hour_is_explained(testapp, dbtx, case):
+    login(testapp, "segreteria@milano.it")
+    new = testapp.get("/milano/agenda/events/new").forms["event-form"]
+    assert new["kind"].value == "" and "Scelga il tipo" in texts(new.response, "f-kind")
+    new["title"], new["start_day"], new["start_time"], new["end_time"] = "Riunione", "2027-03-28", "02:30", "04:00"
+    page = new.submit(status=400)
+    assert texts(page, "f-kind-error") == "Tipo di appuntamento: campo obbligatorio."
+    assert texts(page, "f-start_time-error") == ("Ora di inizio: l'ora 02:30 non esiste il 28/03/2027, è il passaggio "
+                                                 "all'ora legale (gli orologi saltano dalle 02:00 alle 03:00).")
+    assert "f-end_time-error" not in page.text
+    assert count_events(dbtx, case) == 0
+
+
 def test_editing_and_cancelling_from_the_page(testapp, dbtx, case, fix):
     event_id = fix()
     login(testapp, "segreteria@milano.it")

@@ -169,6 +169,11 @@ def test_moving_an_appointment_to_another_dossier_withdraws_it_from_the_first(db
 
 @pytest.mark.parametrize("changes, field, message", [
     ({"kind": "festa"}, "kind", "Tipo di appuntamento: scegliere una delle voci proposte."),
+    ({"kind": ""}, "kind", "Tipo di appuntamento: campo obbligatorio."),
+    ({"start_day": "2027-03-28", "start_time": "02:30", "end_time": "03:30"}, "start_time",
+     "Ora di inizio: l'ora 02:30 non esiste il 28/03/2027, è il passaggio all'ora legale"),
+    ({"start_day": "2027-03-28", "start_time": "01:30", "end_time": "02:00"}, "end_time",
+     "Ora di fine: l'ora 02:00 non esiste il 28/03/2027, è il passaggio all'ora legale"),
     ({"title": " "}, "title", "Titolo: campo obbligatorio."),
     ({"start_day": "31/02/2025"}, "start_day", "Data: la data «31/02/2025» non è valida"),
     ({"start_time": "25:00"}, "start_time", "Ora di inizio: «25:00» non è un orario valido"),
@@ -209,3 +214,12 @@ def test_every_change_is_audited(dbtx, case, fix, tenant_env):
         actions = db.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "Event")
                              .order_by(AuditEntry.id)).all()
     assert actions == ["agenda.event.created", "agenda.event.changed", "agenda.event.cancelled"]
+
+
+def test_a_time_the_autumn_change_repeats_is_its_first_occurrence(dbtx, case, fix):
+    # 26/10/2025: the clocks go back at 03:00 to 02:00, so 02:30 happens twice; the first is on summer time.
+    event_id = fix(start_day="2025-10-26", start_time="02:30", end_time="03:30", room_id="", place="Tribunale")
+    with dbtx(case.tenant) as db:
+        event = db.get(Event, event_id)
+        assert event.starts_at == datetime(2025, 10, 26, 0, 30, tzinfo=timezone.utc)
+        assert event.ends_at == datetime(2025, 10, 26, 2, 30, tzinfo=timezone.utc)  # two hours really pass
