@@ -63,22 +63,22 @@ def _open() -> Select:
             .where(*OPEN).order_by(Deadline.due_on, Deadline.id))
 
 
-# The dashboard shows these counts on every visit: the statement is built once, and it names its Order itself,
-# so the automatic tenant criteria (which cost more than the counts) are skipped.
-_ALERT_COUNTS = (
-    select(func.count().filter(Deadline.due_on < bindparam("today")),
-           func.count().filter(Deadline.due_on >= bindparam("today")))
+# The dashboard shows these counts on every visit (see occ_core.agenda.views.alerts): the statement is built
+# once, and it names its Order itself, so the automatic tenant criteria (which cost more than the counts) are
+# skipped.
+ALERT_COUNTS = (
+    select(func.count().filter(Deadline.due_on < bindparam("today")).label("late"),
+           func.count().filter(Deadline.due_on >= bindparam("today")).label("soon"))
     .select_from(Deadline).join(Dossier, Dossier.id == Deadline.dossier_id)
     .where(Deadline.tenant_id == bindparam("tenant_id"), Deadline.kind == "entro", *OPEN,
            Deadline.due_on <= bindparam("until"))
     .execution_options(all_tenants=True))
 
 
-def alert_counts(db: Session, tenant_id: int, today: date, days: int = DEFAULT_WINDOW_DAYS) -> tuple[int, int]:
-    """How many open "entro" deadlines are overdue, and how many are due from ``today`` to ``today + days``."""
-    late, soon = db.execute(_ALERT_COUNTS, {"tenant_id": tenant_id, "today": today,
-                                            "until": today + timedelta(days=days)}).one()
-    return late, soon
+def alert_parameters(tenant_id: int, today: date, days: int) -> dict:
+    """The values of ALERT_COUNTS' parameters: open "entro" deadlines overdue (``late``) and due from ``today``
+    to ``today + days`` (``soon``)."""
+    return {"tenant_id": tenant_id, "today": today, "until": today + timedelta(days=days)}
 
 
 def open_deadlines(db: Session, start: date | None = None, end: date | None = None) -> list[Deadline]:

@@ -528,16 +528,16 @@ def correct(env, registration: Registration, changes: Mapping, reason,
         if name not in CORRECTABLE:
             raise UserError(FIXED.get(name) or f"«{str(name)[:40]}»: campo che non si può correggere.",
                             field=str(name)[:40])
-    if correction_reading(env.tenant) == "annulla":
-        for name in ANNUL_ONLY:
-            if name in changes:
-                raise UserError(f"{CORRECTABLE[name]}: per le regole scelte dall'Ordine non si corregge; annulli la "
-                                "registrazione e ne faccia una nuova.", field=name)
     reason = _text(reason, "Motivo della correzione", REASON_MAX, required=True)
     db = env.dbsession
     registration = _locked(db, registration)
     _not_annulled(registration, "correggerla")
     new = {name: _parse_correction(registration, name, value) for name, value in changes.items()}
+    if correction_reading(env.tenant) == "annulla":
+        for name in ANNUL_ONLY:
+            if name in new and new[name] != current_value(registration, name):
+                raise UserError(f"{CORRECTABLE[name]}: per le regole scelte dall'Ordine non si corregge; annulli la "
+                                "registrazione e ne faccia una nuova.", field=name)
     merged = {name: new.get(name, current_value(registration, name)) for name in CORRECTABLE}
     _correspondents_fit(registration.direction, merged["mittente"], merged["destinatari"])
     _received_fits(registration.direction, merged["received_doc_date"], merged["received_doc_number"])

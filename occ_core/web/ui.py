@@ -5,7 +5,7 @@ import csv
 import io
 from urllib.parse import urlsplit
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from pyramid.renderers import get_renderer
@@ -52,6 +52,18 @@ def fmt_money(value) -> str:
 
 def iso(value) -> str:
     return "" if value is None else value.isoformat()
+
+
+def date_input_type(value) -> str:
+    """``"date"`` for an empty or ISO value, ``"text"`` otherwise: a date input shows a wrong value as empty,
+    so a form shown again after an error could not show what the user typed."""
+    if not value:
+        return "date"
+    try:
+        date.fromisoformat(str(value))
+    except ValueError:
+        return "text"
+    return "date" if len(str(value)) == 10 else "text"
 
 
 def csv_cell(value):

@@ -17,15 +17,17 @@ from occ_core.agenda.views.calendar import display
 from occ_core.clock import today
 from occ_core.deadlines.catalogue import WHO
 from occ_core.deadlines.preferences import window_days
-from occ_core.deadlines.queries import alert_counts, due_soon, overdue
+from occ_core.deadlines.queries import ALERT_COUNTS, alert_parameters, due_soon, overdue
 from occ_core.plugins import Widget
 
 
-# Built once (the dashboard asks on every visit); it names its Order itself, so the automatic tenant criteria
-# are skipped.
+# The widget's three numbers in one round trip, built once; the statement names its Order itself, so the
+# automatic tenant criteria are skipped.
 _TODAYS_EVENTS = (select(func.count(Event.id))
                   .where(Event.tenant_id == bindparam("tenant_id"), Event.cancelled_at.is_(None),
-                         Event.starts_at < bindparam("end"), Event.ends_at > bindparam("start"))
+                         Event.starts_at < bindparam("end"), Event.ends_at > bindparam("start")))
+_DEADLINE_COUNTS = ALERT_COUNTS.subquery()
+_WIDGET_COUNTS = (select(_TODAYS_EVENTS.scalar_subquery(), _DEADLINE_COUNTS.c.late, _DEADLINE_COUNTS.c.soon)
                   .execution_options(all_tenants=True))
 
 
@@ -46,14 +48,13 @@ def alerts(request):
 
 
 def widget(request) -> Widget:
-    """Today's appointments, deadlines due within the Order's window and overdue ones: two indexed counts."""
-    now, db = today(), request.dbsession
-    events = db.scalar(_TODAYS_EVENTS, {"tenant_id": request.tenant.id, "start": rome_moment(now, time(0)),
-                                        "end": rome_moment(now + timedelta(days=1), time(0))})
+    """Today's appointments, deadlines due within the Order's window and overdue ones (one statement)."""
+    now, db, window = today(), request.dbsession, window_days(request.tenant)
+    events, late, soon = db.execute(_WIDGET_COUNTS, {
+        "start": rome_moment(now, time(0)), "end": rome_moment(now + timedelta(days=1), time(0)),
+        **alert_parameters(request.tenant.id, now, window)}).one()
     items = [Markup("<p class='mb-1'>Appuntamenti di oggi: <strong>{}</strong></p>").format(events)]
     if request.has_permission(DEADLINES):
-        window = window_days(request.tenant)
-        late, soon = alert_counts(db, request.tenant.id, now, window)
         items += [Markup("<p class='mb-1'>Scadenze nei prossimi {} giorni: <strong>{}</strong></p>").format(window, soon),
                   Markup("<p class='mb-1'>Scadenze superate: <strong>{}</strong></p>").format(late)]
     body = Markup("<div id='agenda-widget'>{}</div>").format(Markup("").join(items))

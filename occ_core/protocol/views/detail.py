@@ -24,6 +24,14 @@ ANNUL_FIELDS = ("reason", "act_reference", "act_date")
 REASSIGN_FIELDS = tuple(services.REASSIGNABLE)
 
 
+def correspondent_text(person) -> str:
+    """``"Costa Paola (CF CSTPLA58S42C933B) – costa.paola@pec.it"``; an address that is also the name (a PEC
+    without a display name) is not repeated."""
+    name, tax_code, address = person.name.strip(), person.tax_code.strip(), person.address.strip()
+    who = " ".join(filter(None, (name, f"(CF {tax_code})" if tax_code else "")))
+    return " – ".join(filter(None, (who, "" if address.lower() == name.lower() else address)))
+
+
 def _correction_form(registration) -> dict:
     sender = services.current_value(registration, "mittente") or {}
     return {
@@ -56,7 +64,9 @@ def _page(request, registration, error: str | None = None, error_form: str | Non
         code=db.get(ProtocolRegister, registration.register_id).code, dossier=dossier, annulment=annulment,
         people=people, senders=[c for c in registration.correspondents if c.role == "mittente"],
         recipients=[c for c in registration.correspondents if c.role == "destinatario"],
-        correctable=services.CORRECTABLE, forms=forms, error=error, error_form=error_form, error_field=error_field,
+        correspondent=correspondent_text,
+        correctable=services.CORRECTABLE, annul_only=services.correction_reading(request.tenant) == "annulla",
+        forms=forms, error=error, error_form=error_form, error_field=error_field,
         digest_base64=segnatura.digest_base64, fmt_size=services.documents.fmt_size, type_of=filetypes.type_of,
         assignees=services.staff_members(db, request.tenant.id), dossiers=dossier_choices(request),
         number=numbering.format_number(registration.number),

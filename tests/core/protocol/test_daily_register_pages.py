@@ -44,6 +44,8 @@ def test_the_page_lists_the_registers_newest_first(testapp, as_role, produced):
     assert "lunedì 03/03/2025" in rows[0].text and "MILANO-20250303-001" in rows[0].text
     assert produced[1][1] in rows[0].text and "n. 0000001" in rows[0].text
     assert page.html.select_one("#result-count").text == "2 registri giornalieri"
+    assert [row.select("td")[5].text for row in rows] == ["PDF", "PDF"]  # the fixture's registers are plain PDF
+    assert "PDF/A-2b" in page.text and "LibreOffice" not in page.text  # the page speaks of formats, not programs
     filtered = testapp.get("/milano/protocol/daily", {"year": "2024"})
     assert [row["id"] for row in filtered.html.select("#daily-registers tbody tr")] == [f"daily-{produced[0][0]}"]
 

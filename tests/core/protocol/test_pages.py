@@ -42,6 +42,35 @@ def test_list_filters_and_csv(order, register, as_role, testapp):
     assert len(lines) == 2 and ";0000001;" in lines[1] and "Banca Alfa S.p.A. (01234560017)" in lines[1]
 
 
+def test_the_pager_links_only_to_pages_that_exist(order, protocol_env, as_role, testapp):
+    with protocol_env(order) as env:
+        for _ in range(26):  # one more than a page
+            services.register(env, incoming(), documents())
+    as_role("consultazione")
+
+    def links(page):
+        return {a.text: a.get("href") for a in page.html.select(".pagination a")}
+
+    first = links(testapp.get(LIST))
+    assert first["Precedente"] is None and "page=2" in first["Successiva"]
+    last = links(testapp.get(LIST, {"page": "2"}))
+    assert "page=1" in last["Precedente"] and last["Successiva"] is None
+
+
+def test_correspondents_are_written_for_people(order, register, as_role, testapp):
+    sender = {"name": "Costa Paola", "tax_code": "CSTPLA58S42C933B", "address": "costa.paola@pec.it"}
+    incoming_id = register(incoming(mittente=sender))
+    outgoing_id = register(outgoing(destinatari=["no-reply@example.com; ; no-reply@example.com",
+                                                 "Banca Alfa S.p.A.; 01234560017; banca.alfa@pec.example.it",
+                                                 "Ufficio postale"]))
+    as_role("consultazione")
+    page = testapp.get(registration_url(incoming_id))
+    assert page.html.find(id="senders").text == "Costa Paola (CF CSTPLA58S42C933B) – costa.paola@pec.it"
+    page = testapp.get(registration_url(outgoing_id))
+    assert [li.text for li in page.html.select("#recipients li")] == [
+        "no-reply@example.com", "Banca Alfa S.p.A. (CF 01234560017) – banca.alfa@pec.example.it", "Ufficio postale"]
+
+
 def post_new(testapp, token, files=None, status=302, **fields):
     params = {"csrf_token": token, "direction": "entrata", "subject": "Istanza di accesso", "means": "pec",
               "mittente_name": "Rossi Mario", "mittente_tax_code": "RSSMRA80E17F205X",
@@ -55,6 +84,7 @@ def test_new_registration_with_attachments(order, as_role, testapp):
     token = csrf_token(testapp)
     form = testapp.get(f"{LIST}/new?dossier=1/2025")
     assert form.html.find(id="f-dossier")["value"] == "1/2025"
+    assert form.html.find(id="files-again") is None  # the notice is for a form shown again after an error
     assert all(form.html.find("label", attrs={"for": field.get("id")}) for field in
                form.html.select("#protocol-new-form input:not([type=hidden]), #protocol-new-form select, "
                                 "#protocol-new-form textarea"))
@@ -74,6 +104,7 @@ def test_new_registration_with_attachments(order, as_role, testapp):
     ({"dossier": "77/2025"}, None, "La pratica «77/2025» non esiste"),
     ({}, [], "Documento principale: Selezioni il file"),
     ({}, [("primary", "virus.exe", samples.executable())], "Il tipo del file non è ammesso"),
+    ({"received_doc_date": "31/02/2025"}, None, "Data del documento ricevuto: la data «31/02/2025» non è valida"),
 ])
 def test_new_registration_with_bad_input_writes_nothing(order, as_role, testapp, snapshot, fields, files, message):
     as_role("segreteria")
@@ -82,6 +113,13 @@ def test_new_registration_with_bad_input_writes_nothing(order, as_role, testapp,
     page = post_new(testapp, token, files, status=400, **fields)
     assert "Non è stato salvato nulla" in page.text and message in page.text
     assert page.html.find(id="f-subject").text == fields.get("subject", "Istanza di accesso")
+    # What was typed comes back, even a wrong date (which a date input would show as empty).
+    typed = page.html.find(id="f-received_doc_date")
+    assert (typed["value"], typed["type"]) == (fields.get("received_doc_date", ""),
+                                               "text" if "received_doc_date" in fields else "date")
+    assert " ".join(page.html.find(id="files-again").text.split()) == (
+        "Selezioni di nuovo i documenti: per sicurezza il browser non li conserva dopo un errore.")
+    assert "files-again" in page.html.find(id="f-primary")["aria-describedby"]
     assert snapshot() == before
 
 
@@ -90,7 +128,7 @@ def test_a_pec_is_protocolled_into_a_dossier(order, as_role, testapp, snapshot):
     token = csrf_token(testapp)
     raw = (SHARED_DATA / "pec" / "go-pec__email_3.eml").read_bytes()
     form = testapp.get(f"/milano/dossiers/{order.dossier_id}/protocol").click(href="protocol/pec")
-    assert form.html.find(id="f-dossier")["value"] == "1/2025"
+    assert form.html.find(id="f-dossier")["value"] == "1/2025" and form.html.find(id="files-again") is None
     page = testapp.post(f"{LIST}/pec", {"csrf_token": token, "dossier": "1/2025"},
                         upload_files=[("file", "messaggio.eml", raw)]).follow()
     assert "postacert.eml" in page.text and "CZPXCJRZKQDRVYXFAZYUIAWNACDAAHEVAEXAKN@example.com" in page.text
@@ -100,6 +138,7 @@ def test_a_pec_is_protocolled_into_a_dossier(order, as_role, testapp, snapshot):
     again = testapp.post(f"{LIST}/pec", {"csrf_token": token}, upload_files=[("file", "messaggio.eml", raw)],
                          status=400)
     assert "già stato protocollato" in again.text and again.html.find(id="existing-link") is not None
+    assert "Selezioni di nuovo i documenti" in again.html.find(id="files-again").text
     receipt = testapp.post(f"{LIST}/pec", {"csrf_token": token}, status=400, upload_files=[
         ("file", "ricevuta.eml", (SHARED_DATA / "pec" / "java-pec-parser__accettazione.eml").read_bytes())])
     assert "ricevuta di accettazione, non corrispondenza" in receipt.text

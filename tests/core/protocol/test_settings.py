@@ -52,3 +52,23 @@ def test_only_the_administrator_chooses_and_only_the_two_readings(testapp, as_ro
     assert "Scelga una delle due regole proposte." in page.html.select_one("#form-error").text
     with dbtx() as db:
         assert "protocol" not in (db.get(Tenant, order.id).preferences or {})
+
+
+def test_under_annulment_only_the_page_corrects_the_other_fields(testapp, as_role, order, register):
+    registration_id = register()
+    as_role("amministratore")
+    choose(testapp, "annulla")
+    url = f"/milano/protocol/{registration_id}"
+    form = testapp.get(url).html
+    assert form.select_one("#annul-only-note") is not None
+    assert form.select_one("#c-subject").has_attr("readonly") and form.select_one("#c-mittente_name").has_attr("readonly")
+    fields = {field["name"]: field.get("value", field.text) for field in
+              form.select("#correct-box input[name], #correct-box textarea[name]") if field["name"] != "csrf_token"}
+    token = csrf_token(testapp)
+    # The unchanged oggetto and mittente travel with the form and are no obstacle.
+    page = testapp.post(f"{url}/correct", {**fields, "csrf_token": token, "means": "raccomandata",
+                                           "reason": "Arrivata per posta"}).follow()
+    assert "Correzione registrata (mezzo di ricezione o di spedizione)" in page.text
+    refused = testapp.post(f"{url}/correct", {**fields, "csrf_token": token, "subject": "Altro oggetto",
+                                              "reason": "Refuso"}, status=400)
+    assert "Oggetto: per le regole scelte dall'Ordine non si corregge" in refused.text
