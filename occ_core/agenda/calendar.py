@@ -88,12 +88,14 @@ class Filters:
     gestore: int | None = None
     kind: str = ""
     mine: bool = False
+    # One dossier's calendar: its appointments and deadlines.
+    dossier: int | None = None
 
     @classmethod
     def from_params(cls, params) -> "Filters":
         kind = params.get("kind", "")
         return cls(as_id(params.get("room", "")), as_id(params.get("gestore", "")),
-                   kind if kind in KINDS else "", params.get("mine", "") == "1")
+                   kind if kind in KINDS else "", params.get("mine", "") == "1", as_id(params.get("dossier", "")))
 
     @property
     def shows_deadlines(self) -> bool:
@@ -102,7 +104,8 @@ class Filters:
 
     def query(self) -> list[tuple[str, str]]:
         return [(name, str(value)) for name, value in (("room", self.room), ("gestore", self.gestore),
-                                                       ("kind", self.kind), ("mine", "1" if self.mine else ""))
+                                                       ("kind", self.kind), ("mine", "1" if self.mine else ""),
+                                                       ("dossier", self.dossier))
                 if value]
 
 
@@ -116,6 +119,8 @@ def events_between(db, start: date, end: date, filters: Filters = Filters(), use
         query = query.where(Event.gestore_id == filters.gestore)
     if filters.kind:
         query = query.where(Event.kind == filters.kind)
+    if filters.dossier is not None:
+        query = query.where(Event.dossier_id == filters.dossier)
     if filters.mine and user is not None:
         query = query.where(mine(user.id, linked_gestori(db, user.email)))
     return list(db.scalars(query))
@@ -149,7 +154,8 @@ def calendar_days(db, view_period: Period, filters: Filters, user, with_deadline
                 days[day].events.append(event)
     if with_deadlines and filters.shows_deadlines:
         for deadline in open_deadlines(db, view_period.start, view_period.end - timedelta(days=1)):
-            days[deadline.due_on].deadlines.append(deadline)
+            if filters.dossier in (None, deadline.dossier_id):
+                days[deadline.due_on].deadlines.append(deadline)
     return days
 
 

@@ -2,6 +2,8 @@
 appointments on the dossier's summary."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from markupsafe import Markup
 from pyramid.httpexceptions import HTTPForbidden
 from pyramid.renderers import get_renderer, render
@@ -52,6 +54,10 @@ def agenda(request):
     view_period = calendar.period(view if view in calendar.VIEWS else "mese",
                                   calendar.parse_anchor(request.GET.get("date", ""), now))
     filters = calendar.Filters.from_params(request.GET)
+    # A dossier that is not the Order's (or no longer exists) names nothing: ignored, as the other filters are.
+    dossier_reference = references(request.dbsession, {filters.dossier}).get(filters.dossier)
+    if dossier_reference is None:
+        filters = replace(filters, dossier=None)
     days = calendar.calendar_days(request.dbsession, view_period, filters, request.identity,
                                   request.has_permission(DEADLINES))
     events = list({event.id: event for day in days.values() for event in day.events}.values())
@@ -68,6 +74,7 @@ def agenda(request):
         "deadlines": [deadline for day in days.values() for deadline in day.deadlines],
         "day_names": calendar.DAY_NAMES, "long_day": calendar.long_day,
         "room_choices": rooms_of(request.dbsession),
+        "dossier_reference": dossier_reference,
         "can_configure": request.has_permission(ROOMS),
         "new_url": request.route_url("agenda_event_new", tenant=slug, _query={"date": view_period.anchor.isoformat()}),
     }
@@ -88,6 +95,7 @@ def dossier_agenda(request):
         upcoming=[event for event in events if event.ends_at > now],
         past=[event for event in reversed(events) if event.ends_at <= now],
         new_url=request.route_url("agenda_event_new", tenant=request.tenant.slug, _query={"dossier": dossier.id}),
+        calendar_url=request.route_url("agenda", tenant=request.tenant.slug, _query={"dossier": dossier.id}),
     )
 
 

@@ -1,6 +1,6 @@
 """The agenda's pages: calendars, the appointment's form and page, the dossier's tab and summary, the alerts,
 the settings of rooms and reminders, and who may do what."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -9,6 +9,8 @@ from occ_core.agenda import reminders
 from occ_core.agenda.models import Event, Room
 from occ_core.clock import today
 from occ_core.deadlines.models import Deadline
+from occ_core.demo import make_codice_fiscale
+from occ_core.dossiers import registration
 from occ_core.tenants.models import Tenant
 from occ_core.testing.factories import csrf_token, login
 
@@ -68,6 +70,36 @@ def test_open_deadlines_show_on_the_calendar(testapp, dbtx, case):
     assert "Deposito della relazione" in texts(page, "deadline-list")
     page = testapp.get("/milano/agenda", {"date": (today() + timedelta(days=2)).isoformat(), "kind": "udienza"})
     assert "Deposito della relazione" not in page.text
+
+
+def test_a_dossiers_calendar_has_only_its_appointments_and_deadlines(testapp, dbtx, case, tenant_env, fix):
+    fix(title="Incontro Verdi")
+    with tenant_env(case.tenant) as env:
+        other = registration.open_dossier(env, {
+            "procedure": "liquidazione_controllata", "debtor_category": "consumatore", "filed_on": "2025-03-11",
+            "family": False, "court": "Tribunale di Milano", "subject": "",
+            "debtor": {"person_kind": "fisica", "last_name": "Gialli", "first_name": "Luca",
+                       "codice_fiscale": make_codice_fiscale("Gialli", "Luca", date(1975, 1, 2), False, "F205")}})
+        env.dbsession.add_all([
+            Deadline(tenant_id=case.tenant.id, dossier_id=case.dossier_id, label="Relazione Verdi",
+                     trigger_ref="manuale:1", trigger_on=date(2025, 7, 1), due_on=date(2025, 7, 15)),
+            Deadline(tenant_id=case.tenant.id, dossier_id=other.id, label="Inventario Gialli",
+                     trigger_ref="manuale:1", trigger_on=date(2025, 7, 1), due_on=date(2025, 7, 16))])
+        other_reference = other.reference
+    fix(title="Incontro Gialli", dossier=other_reference, start_time="15:00", end_time="16:00", parties=[])
+    login(testapp, "segreteria@milano.it")
+    page = testapp.get(f"/milano/dossiers/{case.dossier_id}/agenda").click(linkid="dossier-calendar")
+    page = testapp.get(page.request.path_qs + "&date=2025-07-14")
+    assert case.reference in texts(page, "dossier-filter")
+    month = texts(page, "month-grid")
+    assert "Incontro Verdi" in month and "Relazione Verdi" in month
+    assert "Gialli" not in month
+    # The filter travels with the views and the navigation; a dossier of no one is ignored.
+    week = testapp.get(f"/milano/agenda?view=settimana&date=2025-07-14&dossier={case.dossier_id}")
+    assert "Incontro Verdi" in texts(week, "day-list") and "Gialli" not in texts(week, "day-list")
+    assert f"dossier={case.dossier_id}" in week.html.find(id="period-nav").find("a")["href"]
+    stale = testapp.get("/milano/agenda?date=2025-07-14&dossier=99999")
+    assert stale.html.find(id="dossier-filter") is None and "Gialli" in texts(stale, "month-grid")
 
 
 def test_fixing_an_appointment_from_the_dossier(testapp, dbtx, case):
