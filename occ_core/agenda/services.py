@@ -351,10 +351,11 @@ def _audit(env, event: Event, action: str, **details) -> None:
                     "starts_at": event.starts_at.isoformat(), **details})
 
 
-def _tell_dossiers(env, event: Event, previous_dossier: Dossier | None) -> None:
-    """The deadlines engine counts terms from dossiers' acts: a hearing moved, or cancelled, moves them."""
-    if previous_dossier is not None and previous_dossier.id != event.dossier_id:
-        env.hooks.occ_dossier_act(env=env, dossier=previous_dossier, kind="evento", name=event.kind, on=None,
+def _tell_dossiers(env, event: Event, previous_dossier: Dossier | None, previous_kind: str = "") -> None:
+    """The deadlines engine counts terms from dossiers' acts: a hearing moved, or cancelled, moves them; one
+    moved to another dossier, or that is no longer a hearing, is cancelled where it was."""
+    if previous_dossier is not None and (previous_dossier.id != event.dossier_id or previous_kind != event.kind):
+        env.hooks.occ_dossier_act(env=env, dossier=previous_dossier, kind="evento", name=previous_kind, on=None,
                                   ref=f"event:{event.id}")
     if event.dossier_id is not None:
         on = None if event.cancelled_at is not None else event.starts_at.astimezone(ROME).date()
@@ -372,12 +373,13 @@ def save_event(env, data: Mapping, event: Event | None = None) -> Event:
     conflict = conflict_of(db, draft, event.id if event is not None else None)
     if conflict:
         raise Conflict(conflict)
-    previous_dossier, created = None, event is None
+    previous_dossier, previous_kind, created = None, "", event is None
     if created:
         event = Event(tenant_id=env.tenant.id, uid=f"{uuid.uuid4()}@occ", created_by_id=actor_id(env), sequence=0)
         db.add(event)
     else:
         previous_dossier = db.get(Dossier, event.dossier_id) if event.dossier_id else None
+        previous_kind = event.kind
         event.sequence += 1
     values = draft.values
     event.kind, event.title, event.all_day = values["kind"], values["title"], values["all_day"]
@@ -390,7 +392,7 @@ def save_event(env, data: Mapping, event: Event | None = None) -> Event:
     _sync_participants(event, draft.people)
     db.flush()
     _audit(env, event, "agenda.event.created" if created else "agenda.event.changed", sequence=event.sequence)
-    _tell_dossiers(env, event, previous_dossier)
+    _tell_dossiers(env, event, previous_dossier, previous_kind)
     return event
 
 

@@ -171,7 +171,7 @@ def parse_rule(db, data: dict, procedures: list[str], flags: set[str], code: str
     values["trigger"] = _trigger(db, values["trigger_kind"], (data.get("trigger") or "").strip(), code)
     amount = (data.get("amount") or "").strip()
     limit = MAX_AMOUNT[values["unit"]]
-    if not amount.isdigit() or not 1 <= int(amount) <= limit:
+    if not amount.isdecimal() or not 1 <= int(amount) <= limit:
         raise UserError(f"Durata: indicare un numero intero da 1 a {limit} {values['unit']}.", field="amount")
     values["amount"] = int(amount)
     if values["recurring"] and values["direction"] == "ritroso":

@@ -178,13 +178,13 @@ def visible_documents(db, dossier, audience: str) -> list[Document]:
 
 def find_document(db, dossier, document_id: str) -> Document | None:
     """A document of ``dossier`` by the id in a URL; the session's Order scope applies as well."""
-    if not document_id.isdigit():
+    if not document_id.isdecimal():
         return None
     return db.scalar(select(Document).where(Document.id == int(document_id), Document.dossier_id == dossier.id))
 
 
 def find_version(db, document: Document, number: str) -> DocumentVersion | None:
-    if not number.isdigit():
+    if not number.isdecimal():
         return None
     return db.scalar(select(DocumentVersion).where(DocumentVersion.document_id == document.id,
                                                    DocumentVersion.version == int(number)))

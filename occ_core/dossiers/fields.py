@@ -45,12 +45,21 @@ def parse_fields(fields: Mapping[str, Field], data: Mapping, errors: dict, prefi
     return values
 
 
+# Characters no XML document may hold (C0 controls but tab and line ends, surrogates, U+FFFE/U+FFFF): typed
+# or pasted by mistake, they would make the segnatura, the PDF/A registers and the exports unreadable.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def without_control_characters(text: str) -> str:
+    return NOT_XML.sub("", text)
+
+
 def as_text(value, label: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
         raise UserError(f"{label}: indicare un testo.")
-    return value.strip()
+    return without_control_characters(value).strip()
 
 
 def text(limit: int, required: bool = False):

@@ -11,7 +11,7 @@ from occ_core.dossiers.models import Dossier
 def dossier_from_url(request, key: str = "id") -> Dossier:
     """The dossier named by the URL, in the request's Order; 404 for anything else."""
     raw = (request.matchdict or {}).get(key, "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise HTTPNotFound()
     dossier = request.dbsession.scalar(select(Dossier).where(Dossier.id == int(raw)))
     if dossier is None:

@@ -128,7 +128,7 @@ def _choice(value: str, options: dict, label: str) -> str:
 
 def _integer(text: str, label: str, low: int, high: int) -> int:
     text = (text or "").strip() or "0"
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not text.isdecimal() or not low <= int(text) <= high:
         raise UserError(f"{label}: indicare un numero intero da {low} a {high}.", field=label)
     return int(text)
 

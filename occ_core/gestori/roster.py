@@ -73,7 +73,7 @@ def parse_hours(value: str, label: str = "Ore") -> Decimal:
 def parse_details(value, values) -> dict:
     """The fields of the enrolment and edit form; ``value(name)``/``values(name)`` read the posted form."""
     course_hours = (value("course_hours") or "").strip()
-    if course_hours and not (course_hours.isdigit() and int(course_hours) <= 2000):
+    if course_hours and not (course_hours.isdecimal() and int(course_hours) <= 2000):
         raise UserError("Ore del corso di perfezionamento: indicare un numero intero fino a 2000.",
                         field="course_hours")
     codes = [code for code in values("specialisation") if code in procedures.PROCEDURES]
@@ -105,7 +105,7 @@ def enrollable(db, tenant_id: int, text: str) -> list[Registrant]:
 
 def enrol(db, tenant_id: int, registrant_id: str, details: dict) -> Gestore:
     registrant = db.scalar(select(Registrant).where(Registrant.tenant_id == tenant_id, Registrant.id == int(
-        registrant_id))) if (registrant_id or "").isdigit() and len(registrant_id) < 10 else None
+        registrant_id))) if (registrant_id or "").isdecimal() and len(registrant_id) < 10 else None
     if registrant is None:
         raise UserError("Scelga l'iscritto da inserire nell'elenco.", field="registrant")
     if db.scalar(select(Gestore.id).where(Gestore.tenant_id == tenant_id,
@@ -153,7 +153,7 @@ def add_link(db, gestore: Gestore, kind: str, name: str, cf: str, piva: str, des
 
 def child_of(db, model, gestore: Gestore, child_id: str):
     """A training row or a declared tie of ``gestore``, or None."""
-    if not (child_id or "").isdigit() or len(child_id) > 9:
+    if not (child_id or "").isdecimal() or len(child_id) > 9:
         return None
     return db.scalar(select(model).where(model.id == int(child_id), model.gestore_id == gestore.id))
 

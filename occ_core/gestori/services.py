@@ -177,7 +177,7 @@ def appoint(db, tenant, dossier: Dossier, gestore_ids: list[int], user_id: int, 
 def appointment_of(db, dossier: Dossier, appointment_id) -> Appointment:
     text = str(appointment_id or "")
     appointment = db.scalar(select(Appointment).where(
-        Appointment.id == int(text), Appointment.dossier_id == dossier.id)) if text.isdigit() and len(text) < 10 else None
+        Appointment.id == int(text), Appointment.dossier_id == dossier.id)) if text.isdecimal() and len(text) < 10 else None
     if appointment is None or not appointment.in_force:
         raise UserError("L'incarico indicato non è in corso per questa pratica.")
     return appointment

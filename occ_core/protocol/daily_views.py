@@ -49,7 +49,7 @@ def daily_registers(request):
                  .order_by(DailyRegister.day.desc(), ProtocolRegister.code))
     chosen, error = request.GET.get("year", ""), None
     if chosen:
-        if chosen.isdigit() and int(chosen) in years:
+        if chosen.isdecimal() and int(chosen) in years:
             year = int(chosen)
             statement = statement.where(DailyRegister.day >= date(year, 1, 1), DailyRegister.day <= date(year, 12, 31))
         else:

@@ -34,6 +34,7 @@ from typing import Iterator, Mapping
 from occ_core.clock import ROME
 from occ_core.errors import UserError
 from occ_core.documents.services import fmt_size
+from occ_core.dossiers.fields import without_control_characters
 from occ_core.protocol.services import Upload, register, upload_limit
 from occ_core.web import ui
 
@@ -182,7 +183,7 @@ def _decoded(value) -> str:
         text = str(make_header(decode_header(text)))
     except (ValueError, LookupError, UnicodeError, HeaderParseError):
         pass
-    return " ".join(text.split())
+    return " ".join(without_control_characters(text).split())
 
 
 def _sender(original: Message, certified: str) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from occ_core.accounts.models import Role, User
 from occ_core.accounts.roles import membership_of, role_permissions
 from occ_core.audit.services import record
-from occ_core.db import utcnow
+from occ_core.db import TenantViolation, utcnow
 from occ_core.documents import filetypes
 from occ_core.documents import services as documents
 from occ_core.documents.models import Document
@@ -283,7 +283,7 @@ def _assignee(env, value) -> int | None:
     """An active staff member of the Order, by user id (a number or its text); None for nobody."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or \
             value not in {user_id for user_id, _name in staff_members(env.dbsession, env.tenant.id)}:
@@ -341,6 +341,9 @@ def register(env, data: Mapping, files: Sequence, *, clock: Callable[[], datetim
     # counter stays locked for as short a time as possible.
     digests = [storage.put(upload.content) for upload, _media_type in checked]
     protocol_register = protocol_register or numbering.ensure_default_register(db, env.tenant.id)
+    # The counter is written with a Core statement, which the session's tenant guard does not see.
+    if protocol_register.tenant_id != env.tenant.id:
+        raise TenantViolation(f"register {protocol_register.id} of tenant {protocol_register.tenant_id}")
     allocation = numbering.allocate(db, protocol_register, clock)
     if source_ref:
         _refuse_duplicate(db, env.tenant.id, source_ref)  # again, under the lock: two imports of one message take turns

@@ -44,7 +44,7 @@ NOTE_FIELDS = (form_field(F, "description", input="textarea", width="col-12"),)
 def event_from_url(request) -> Event:
     raw = (request.matchdict or {}).get("id", "")
     event = request.dbsession.scalar(select(Event).options(selectinload(Event.participants))
-                                     .where(Event.id == int(raw))) if raw.isdigit() else None
+                                     .where(Event.id == int(raw))) if raw.isdecimal() else None
     if event is None:
         raise HTTPNotFound()
     return event

@@ -29,7 +29,7 @@ def includeme(config):
 
 def _number(text: str, field: str) -> int:
     text = (text or "").strip() or "0"
-    if not text.isdigit() or len(text) > 4:
+    if not text.isdecimal() or len(text) > 4:
         raise UserError(f"{NUMBERS[field]}: indicare un numero intero.", field=field)
     return int(text)
 

@@ -84,7 +84,7 @@ def _action(name: str, permission: str):
 
 def _gestore_ids(request, *names) -> list[int]:
     values = [posted(request, name).strip() for name in names]
-    if any(v and not (v.isdigit() and len(v) < 10) for v in values):
+    if any(v and not (v.isdecimal() and len(v) < 10) for v in values):
         raise UserError("Il gestore scelto non è nell'elenco dell'Ordine.", field="gestore")
     return [int(v) for v in values if v]
 

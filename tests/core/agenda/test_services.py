@@ -167,6 +167,14 @@ def test_moving_an_appointment_to_another_dossier_withdraws_it_from_the_first(db
     assert acts[-1] == (case.dossier_id, "evento", "udienza", None, f"event:{event_id}")
 
 
+def test_a_hearing_that_becomes_another_kind_withdraws_its_acts(case, fix, acts):
+    event_id = fix(kind="udienza", room_id="", place="Tribunale", parties=[])
+    fix(event_id, kind="altro", room_id="", place="Tribunale", parties=[])
+    ref = f"event:{event_id}"
+    assert acts[-2:] == [(case.dossier_id, "evento", "udienza", None, ref),
+                         (case.dossier_id, "evento", "altro", date(2025, 7, 14), ref)]
+
+
 @pytest.mark.parametrize("changes, field, message", [
     ({"kind": "festa"}, "kind", "Tipo di appuntamento: scegliere una delle voci proposte."),
     ({"kind": ""}, "kind", "Tipo di appuntamento: campo obbligatorio."),

@@ -208,6 +208,8 @@ def test_settings_calendar_preferences(testapp, dbtx, order, as_role):
             ({"patron_mode": "personalizzato", "patron_day": "4", "patron_month": "11", "patron_name": ""},
              "indicare il nome"),
             ({"patron_mode": "provincia", "window_days": "mille"}, "Giorni di preavviso"),
+            # A digit to str.isdigit(), not to int().
+            ({"patron_mode": "provincia", "window_days": "²"}, "Giorni di preavviso"),
             ({"patron_mode": "provincia", "window_days": "500"}, "da 0 a 90"),
             ({"patron_mode": "altro"}, "Santo patrono: scelta non valida"),
             ({"patron_mode": "provincia", "backward": "dopo"}, "Termini a ritroso")):
@@ -225,9 +227,10 @@ def test_settings_rules_edit_add_restore(testapp, dbtx, order, as_role):
     edit = f"/torino/settings/deadlines/rules/{d3}"
     form = testapp.get(edit).forms["rule-form"]
     assert form["trigger"].value == "DECRETO_AMMISSIBILITA" and form["amount"].value == "30"
-    form["amount"] = "abc"
-    page = form.submit(status=400)
-    assert "Durata: indicare un numero intero" in page.html.select_one("#form-error").text
+    for amount in ("abc", "³"):
+        form["amount"] = amount
+        page = form.submit(status=400)
+        assert "Durata: indicare un numero intero" in page.html.select_one("#form-error").text
     form = page.forms["rule-form"]
     form["amount"] = "25"
     form["active"] = False

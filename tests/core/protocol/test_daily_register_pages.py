@@ -52,8 +52,9 @@ def test_the_page_lists_the_registers_newest_first(testapp, as_role, produced):
 
 def test_a_year_not_in_the_list_is_explained(testapp, as_role, produced):
     as_role("segreteria")
-    page = testapp.get("/milano/protocol/daily", {"year": "20x5"}, status=400)
-    assert "Scelga un anno dall'elenco" in page.html.select_one("#filter-error").text
+    for year in ("20x5", "²⁰²⁵"):
+        page = testapp.get("/milano/protocol/daily", {"year": year}, status=400)
+        assert "Scelga un anno dall'elenco" in page.html.select_one("#filter-error").text
     assert len(page.html.select("#daily-registers tbody tr")) == 2
 
 

@@ -129,3 +129,11 @@ def test_the_seal_verifies_with_exclusive_canonicalisation(order, register, buil
         base64.b64encode(hmac.new(key, canonical, hashlib.sha256).digest()).decode()
     assert segnatura.seal_key(registry.settings["occ.secret"], order.id + 1) != key
     assert enveloped_digest(xml.replace(b"Comunicazione ai creditori", b"Comunicazione ai debitori")) != digest
+
+
+def test_control_characters_typed_or_received_never_reach_the_xml(order, register, build, schema, dbtx):
+    with_codes(dbtx, order)
+    sender = {"name": "Banca\x01 Alfa\x0b S.p.A.", "tax_code": "01234560017", "address": "banca.alfa@pec.example.it"}
+    document = valid(schema, build(register(incoming(subject="Precisazione\x02 del credito\x1f", mittente=sender)))[0])
+    assert texts(document, "p:Intestazione/p:Oggetto") == ["Precisazione del credito"]
+    assert "Banca Alfa S.p.A." in etree.tostring(document, encoding="unicode")

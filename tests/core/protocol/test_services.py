@@ -9,12 +9,15 @@ from sqlalchemy import select
 
 from occ_core.accounts.models import User
 from occ_core.audit.models import AuditEntry
+from occ_core.db import TenantViolation
 from occ_core.documents import samples
 from occ_core.documents.models import Document
 from occ_core.documents.storage import storage_of
 from occ_core.errors import UserError
 from occ_core.protocol import segnatura, services
 from occ_core.protocol.models import Annulment, Registration
+from occ_core.protocol.numbering import ensure_default_register
+from occ_core.testing.factories import make_tenant
 
 from .conftest import SENDER, add_dossier, documents, incoming, outgoing
 
@@ -312,3 +315,16 @@ def test_filing_in_a_dossier_later_and_moving_it(order, register, protocol_env, 
         assert services.link_dossier(env, env.dbsession.get(Registration, registration_id), "")
     registration = load(dbtx, order, registration_id)
     assert registration.dossier_id is None and {f.document_id for f in registration.files} == {None}
+
+
+def test_a_register_of_another_order_is_never_used(order, protocol_env, dbtx, pm, snapshot):
+    with dbtx() as db:
+        other = make_tenant(db, pm, "roma")
+    with dbtx(other) as db:
+        foreign = ensure_default_register(db, other.id)
+        db.expunge(foreign)
+    before = snapshot()
+    with pytest.raises(TenantViolation):
+        with protocol_env(order) as env:
+            services.register(env, incoming(), documents(), protocol_register=foreign)
+    assert snapshot() == before
