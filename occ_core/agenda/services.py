@@ -21,6 +21,7 @@ from occ_core.clock import ROME
 from occ_core.db import utcnow
 from occ_core.dossiers.actions import actor_id
 from occ_core.dossiers.fields import Field, InvalidData, as_text, choice, day, flag, parse_fields, text
+from occ_core.dossiers import numbering
 from occ_core.dossiers.models import Debtor, Dossier
 from occ_core.dossiers.summary import gestori_in_force
 from occ_core.errors import UserError
@@ -41,7 +42,6 @@ PARTICIPANT_KINDS = {"utente": "Utente dell'Ordine", "gestore": "Gestore", "debi
 MAX_DAYS = 31  # an appointment is not a holiday: longer spans are typing mistakes
 REASON_LIMIT = 200
 CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
-REFERENCE = re.compile(r"^(\d{1,9})\s*/\s*(\d{4})$")
 GUEST = re.compile(r"^(.*?)[\s,;<]*<?([^\s<>,;]+@[^\s<>,;]+?)>?$")
 
 
@@ -155,11 +155,8 @@ def _span(values: dict, errors: dict) -> tuple[datetime, datetime] | None:
 
 
 def dossier_by_reference(db, reference: str) -> Dossier | None:
-    """The Order's dossier numbered ``reference`` ("12/2025"), or None."""
-    match = REFERENCE.match((reference or "").strip())
-    if match is None:
-        return None
-    return db.scalar(select(Dossier).where(Dossier.number == int(match[1]), Dossier.year == int(match[2])))
+    """The dossier numbered ``reference`` ("12/2025") in the Order the session is bound to, or None."""
+    return numbering.by_reference(db, db.info["tenant_id"], reference)
 
 
 def _dossier(db, reference: str, errors: dict) -> Dossier | None:

@@ -6,17 +6,20 @@ registrations take their turn, and a registration that is rolled back gives its 
 duplicates."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from occ_core.clock import ROME
-from occ_core.dossiers.models import DossierCounter
+from occ_core.dossiers.models import Dossier, DossierCounter
 
 INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+# "12/2025" at the start of a text: what follows (the debtor's name that a picker shows) is ignored.
+REFERENCE = re.compile(r"\s*(\d{1,9})\s*/\s*(\d{4})\b")
 
 
 def register_year(registered_at: datetime) -> int:
@@ -39,3 +42,12 @@ def allocate(db: Session, tenant_id: int, year: int) -> int:
         .returning(DossierCounter.last_number)
         .execution_options(synchronize_session=False)
     ).scalar_one()
+
+
+def by_reference(db: Session, tenant_id: int, text: str) -> Dossier | None:
+    """The Order's dossier whose register number is written at the start of ``text`` ("12/2025"), or None."""
+    match = REFERENCE.match(text or "")
+    if match is None:
+        return None
+    return db.scalar(select(Dossier).where(Dossier.tenant_id == tenant_id, Dossier.number == int(match[1]),
+                                           Dossier.year == int(match[2])))

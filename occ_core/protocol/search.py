@@ -16,7 +16,8 @@ from occ_core.dossiers.listing import DossierFilters, InvalidFilters
 from occ_core.dossiers.models import Dossier
 from occ_core.errors import UserError
 from occ_core.protocol.models import Annulment, ProtocolRegister, Registration
-from occ_core.protocol.services import DIRECTIONS, DOSSIER_REFERENCE
+from occ_core.dossiers.numbering import REFERENCE as DOSSIER_REFERENCE
+from occ_core.protocol.services import DIRECTIONS
 from occ_core.web.forms import parse_date
 
 MAX_TEXT = 100

@@ -11,7 +11,6 @@ Every function takes ``env``: a request, a Celery task's ``TaskEnv`` or a ``Prot
 demo, tests). On a bad input the caller must roll the transaction back, as a request does."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable, Mapping, Sequence
@@ -30,6 +29,7 @@ from occ_core.dossiers.fields import body_code, day, text
 from occ_core.dossiers.models import Dossier
 from occ_core.errors import UserError
 from occ_core.events import DomainEvent, emit
+from occ_core.dossiers import numbering as dossier_numbering
 from occ_core.protocol import numbering
 from occ_core.accounts.services import staff_users
 from occ_core.protocol.models import Annulment, Correction, Correspondent, ProtocolRegister, Registration, \
@@ -77,7 +77,6 @@ REASSIGNABLE = {"classification": "Classificazione", "assigned_to_id": "Assegnat
 FILING_CATEGORY = "corrispondenza"
 SUBJECT_MAX, REASON_MAX, NOTES_MAX, MAX_CORRESPONDENTS, MAX_FILES = 2000, 2000, 4000, 200, 100
 OCTET_STREAM = "application/octet-stream"
-DOSSIER_REFERENCE = re.compile(r"\s*(\d{1,9})\s*/\s*(\d{4})\b")
 
 VIEW, CREATE, CORRECT, ANNUL = ("protocol:registration:view", "protocol:registration:create",
                                 "protocol:registration:correct", "protocol:registration:annul")
@@ -265,13 +264,12 @@ def find_dossier(db, tenant_id: int, value) -> Dossier | None:
     follows the reference, such as the debtor's name that the picker shows, is ignored); None for nothing."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    query = select(Dossier).where(Dossier.tenant_id == tenant_id)
     if isinstance(value, Dossier):
         found = value if value.tenant_id == tenant_id else None
     elif isinstance(value, int) and not isinstance(value, bool):
-        found = db.scalar(query.where(Dossier.id == value))
-    elif isinstance(value, str) and (match := DOSSIER_REFERENCE.match(value)):
-        found = db.scalar(query.where(Dossier.number == int(match[1]), Dossier.year == int(match[2])))
+        found = db.scalar(select(Dossier).where(Dossier.tenant_id == tenant_id, Dossier.id == value))
+    elif isinstance(value, str) and dossier_numbering.REFERENCE.match(value):
+        found = dossier_numbering.by_reference(db, tenant_id, value)
     else:
         raise UserError("Indichi la pratica con numero e anno (per esempio 12/2025).", field="dossier")
     if found is None:
