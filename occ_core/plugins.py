@@ -26,6 +26,10 @@ CORE_FEATURES = (
     "occ_core.protocol.hooks_daily",
     "occ_core.deadlines.hooks",
     "occ_core.agenda.hooks",
+    "occ_core.fees.hooks",
+    "occ_core.ledger.hooks",
+    "occ_core.invoicing.hooks",
+    "occ_core.compensation.hooks",
     "occ_core.api.hooks",
     "occ_core.web.hooks",
 )

@@ -242,24 +242,6 @@ class Transition(TenantOwned, Base):
     dossier: Mapped[Dossier] = relationship(back_populates="transitions")
 
 
-class Movement(TenantOwned, Base):
-    """Income or expense of a dossier; entered by hand or posted by the accounting."""
-
-    __tablename__ = "dossier_movements"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
-    on: Mapped[date] = mapped_column(Date)
-    direction: Mapped[str] = mapped_column(String(10))  # entrata | uscita
-    description: Mapped[str] = mapped_column(String(200))
-    amount: Mapped[Decimal] = mapped_column(MONEY)
-    # Where the row comes from ("manuale", or the posting feature and its reference) so a repost is idempotent.
-    source: Mapped[str] = mapped_column(String(40), default="manuale")
-    source_ref: Mapped[str] = mapped_column(String(80), default="")
-
-    dossier: Mapped[Dossier] = relationship(back_populates="movements")
-
-
 class SavedFilter(TenantOwned, Base):
     """A named set of list filters a user keeps (filtri salvati)."""
 
@@ -271,3 +253,7 @@ class SavedFilter(TenantOwned, Base):
     name: Mapped[str] = mapped_column(String(80))
     query: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# A dossier's movements are kept by the ledger; imported here so the relationship above always resolves.
+from occ_core.ledger.models import Movement  # noqa: E402,F401

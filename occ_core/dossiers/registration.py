@@ -25,7 +25,8 @@ from occ_core.dossiers.fields import (
     text,
     vat_number,
 )
-from occ_core.dossiers.models import Debtor, Dossier, Movement, Transition
+from occ_core.dossiers.models import Debtor, Dossier, Transition
+from occ_core.ledger.models import Movement
 from occ_core.errors import UserError
 
 PERSON_KINDS = {"fisica": "Persona fisica", "giuridica": "Persona giuridica (società, ente)"}
@@ -231,7 +232,7 @@ def _parsed(fields: dict, data: Mapping) -> dict:
 
 
 def add_movement(env, dossier: Dossier, data: Mapping) -> Movement:
-    movement = Movement(tenant_id=dossier.tenant_id, source=MANUAL, **_parsed(MOVEMENT_FIELDS, data))
+    movement = Movement(tenant_id=dossier.tenant_id, source=MANUAL, category="altro", **_parsed(MOVEMENT_FIELDS, data))
     dossier.movements.append(movement)
     env.dbsession.flush()
     record_action(env, dossier, "dossier.movement.added", movement_id=movement.id, direction=movement.direction,

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from occ_core.audit.models import AuditEntry
 from occ_core.dossiers import summary as summary_figures
-from occ_core.dossiers.models import Creditor, Dossier, Movement, OtherParty
+from occ_core.dossiers.models import Creditor, Dossier, OtherParty
+from occ_core.ledger.models import Movement
 from occ_core.testing.factories import csrf_token, login, make_tenant
 
 from .conftest import make_ready, open_dossier
@@ -133,7 +134,7 @@ def test_movements_with_totals_and_accounting_rows_kept(testapp, dbtx, order, do
         form["description"] = description
         form.submit(status=302)
     with dbtx(order) as db:
-        db.add(Movement(tenant_id=order.id, dossier_id=dossier_id, on=date(2025, 5, 1), direction="entrata",
+        db.add(Movement(tenant_id=order.id, dossier_id=dossier_id, on=date(2025, 5, 1), direction="entrata", category="saldo",
                         description="Fattura 12/2025", amount=Decimal("100"), source="contabilita", source_ref="F12"))
     page = summary(testapp, dossier_id)
     totals = [row.find("td").text for row in page.html.find(id="movement-totals").find_all("tr")]
