@@ -232,7 +232,7 @@ def _parsed(fields: dict, data: Mapping) -> dict:
 
 
 def add_movement(env, dossier: Dossier, data: Mapping) -> Movement:
-    movement = Movement(tenant_id=dossier.tenant_id, source=MANUAL, category="altro", **_parsed(MOVEMENT_FIELDS, data))
+    movement = Movement(tenant_id=dossier.tenant_id, source=MANUAL, category="other_income" if data.get("direction") == "entrata" else "other_expense", **_parsed(MOVEMENT_FIELDS, data))
     dossier.movements.append(movement)
     env.dbsession.flush()
     record_action(env, dossier, "dossier.movement.added", movement_id=movement.id, direction=movement.direction,

@@ -53,9 +53,9 @@ class Invoice(TenantOwned, Base):
     __table_args__ = (UniqueConstraint("tenant_id", "year", "number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # fattura | acconto | saldo | nota_credito (TD01, TD02, TD01 deducting the advances, TD04).
+    # invoice | advance | final | credit_note (TD01, TD02, TD01 deducting the advances, TD04).
     kind: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(10), default="bozza")  # bozza | emessa
+    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft | issued
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), nullable=True, index=True)
     # The invoice a credit note corrects.
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), nullable=True, index=True)
@@ -67,7 +67,7 @@ class Invoice(TenantOwned, Base):
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     # CessionarioCommittente, copied from the dossier when the draft is made and editable until issue.
-    customer_kind: Mapped[str] = mapped_column(String(20), default="consumatore")  # consumatore | impresa | ente
+    customer_kind: Mapped[str] = mapped_column(String(20), default="consumer")  # consumer | business | public_body
     customer_first_name: Mapped[str] = mapped_column(String(60), default="")
     customer_last_name: Mapped[str] = mapped_column(String(60), default="")
     customer_company: Mapped[str] = mapped_column(String(80), default="")

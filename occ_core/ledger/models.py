@@ -27,14 +27,14 @@ class Movement(TenantOwned, Base):
     category: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(String(200))
     amount: Mapped[Decimal] = mapped_column(MONEY)
-    method: Mapped[str] = mapped_column(String(20), default="bonifico")  # bonifico | pagopa | pos | contanti | ...
+    method: Mapped[str] = mapped_column(String(20), default="transfer")  # transfer | pagopa | pos | cash | cheque | other
     # CRO/TRN of a transfer, IUV of a pagoPA notice, receipt number.
     reference: Mapped[str] = mapped_column(String(140), default="")
     # The receipt (quietanza), stored content-addressed.
     receipt_sha256: Mapped[str] = mapped_column(String(64), default="")
     receipt_filename: Mapped[str] = mapped_column(String(200), default="")
     receipt_media_type: Mapped[str] = mapped_column(String(100), default="")
-    reconciliation: Mapped[str] = mapped_column(String(20), default="da_riconciliare")
+    reconciliation: Mapped[str] = mapped_column(String(20), default="pending")  # pending | reconciled
     reconciled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     # A collection settles an invoice to a party; a payment may settle a gestore's invoice.
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), nullable=True, index=True)

@@ -246,8 +246,9 @@ def upgrade():
     op.execute(
         "INSERT INTO ledger_movements (tenant_id, dossier_id, \"on\", direction, category, description, amount,"
         " method, reference, receipt_sha256, receipt_filename, receipt_media_type, reconciliation, notes, source,"
-        " source_ref, created_at) SELECT tenant_id, dossier_id, \"on\", direction, 'altro', description, amount,"
-        " 'altro', '', '', '', '', 'da_riconciliare', '', source, source_ref, CURRENT_TIMESTAMP"
+        " source_ref, created_at) SELECT tenant_id, dossier_id, \"on\", direction,"
+        " CASE WHEN direction = 'entrata' THEN 'other_income' ELSE 'other_expense' END, description, amount,"
+        " 'other', '', '', '', '', 'pending', '', source, source_ref, CURRENT_TIMESTAMP"
         " FROM dossier_movements ORDER BY id")
     op.drop_index(op.f('ix_dossier_movements_dossier_id'), table_name='dossier_movements')
     op.drop_index(op.f('ix_dossier_movements_tenant_id'), table_name='dossier_movements')
