@@ -26,12 +26,9 @@ from occ_core.dossiers.fields import (
     vat_number,
 )
 from occ_core.dossiers.models import Debtor, Dossier, Transition
-from occ_core.ledger.models import Movement
 from occ_core.errors import UserError
 
 PERSON_KINDS = {"fisica": "Persona fisica", "giuridica": "Persona giuridica (società, ente)"}
-DIRECTIONS = {"entrata": "Entrata", "uscita": "Uscita"}
-MANUAL = "manuale"
 OPENING_REASON = "Registrazione dell'istanza"
 
 DOSSIER_FIELDS = {
@@ -68,12 +65,6 @@ DEBTOR_FIELDS = {
     "company_name": Field("Ragione sociale o denominazione", text(200)),
     "codice_fiscale": Field("Codice fiscale", text(40)),
     "partita_iva": Field("Partita IVA", vat_number),
-}
-MOVEMENT_FIELDS = {
-    "on": Field("Data", day(required=True)),
-    "direction": Field("Tipo di movimento", choice(DIRECTIONS)),
-    "description": Field("Descrizione", text(200, required=True)),
-    "amount": Field("Importo", money(required=True, positive=True)),
 }
 
 
@@ -219,42 +210,3 @@ def figures(dossier: Dossier) -> dict:
         "satisfaction_percent": satisfaction,
         "reduction_percent": None if satisfaction is None else Decimal("100") - satisfaction,
     }
-
-
-# --- movements ----------------------------------------------------------------------------------------
-
-def _parsed(fields: dict, data: Mapping) -> dict:
-    errors: dict[str, str] = {}
-    values = parse_fields(fields, {name: data.get(name) for name in fields}, errors)
-    if errors:
-        raise InvalidData(errors)
-    return values
-
-
-def add_movement(env, dossier: Dossier, data: Mapping) -> Movement:
-    movement = Movement(tenant_id=dossier.tenant_id, source=MANUAL, category="other_income" if data.get("direction") == "entrata" else "other_expense", **_parsed(MOVEMENT_FIELDS, data))
-    dossier.movements.append(movement)
-    env.dbsession.flush()
-    record_action(env, dossier, "dossier.movement.added", movement_id=movement.id, direction=movement.direction,
-                  amount=format(movement.amount, "f"), description=movement.description)
-    return movement
-
-
-def remove_movement(env, dossier: Dossier, movement: Movement) -> None:
-    if movement.source != MANUAL:
-        raise UserError("Questo movimento è registrato dalla contabilità: si può correggere solo lì.")
-    record_action(env, dossier, "dossier.movement.removed", movement_id=movement.id, direction=movement.direction,
-                  amount=format(movement.amount, "f"), description=movement.description)
-    dossier.movements.remove(movement)
-
-
-def movement_totals(dossier: Dossier) -> dict:
-    income = sum((m.amount for m in dossier.movements if m.direction == "entrata"), Decimal("0"))
-    expenses = sum((m.amount for m in dossier.movements if m.direction == "uscita"), Decimal("0"))
-    return {"entrate": income, "uscite": expenses, "saldo": income - expenses}
-
-
-def find_child(items, raw_id) -> object | None:
-    """The movement (or other child row) of the dossier with id ``raw_id`` (text of the URL), or None."""
-    return next((item for item in items if str(item.id) == str(raw_id)), None)
-

@@ -2,10 +2,15 @@
 fee, start fee, rounding, the gestore's share of collected fees and the readings of the cap's boundaries."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
+from occ_core.errors import UserError
+from occ_core.fees import calculation
+
 PREFERENCE = "fees"
+PROPOSED = {"minimo": "Il valore minimo", "medio": "Il valore medio", "massimo": "Il valore massimo"}
+START_FEE_LIMIT = Decimal("100000")
 
 
 @dataclass(frozen=True)
@@ -29,3 +34,56 @@ class FeePreferences:
     cap_exempt_at_threshold: bool = False
     # Sources differ on spese generali for a liquidatore (occ-law.md section 7, row 6).
     general_expenses_on_liquidation: bool = True
+
+
+def _percent_field(value, bounds, label: str, field: str) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite() or not bounds[0] <= value <= bounds[1]:
+        raise UserError(f"{label}: indicare una percentuale tra {bounds[0]} e {bounds[1]}.", field=field)
+
+
+def validate(prefs: FeePreferences) -> FeePreferences:
+    """``prefs`` if sound, else a ``UserError`` naming the first problem."""
+    if prefs.reading not in calculation.READINGS:
+        raise UserError("Lettura della riduzione: scelta non valida.", field="reading")
+    _percent_field(prefs.reduction_percent, calculation.REDUCTION_RANGE, "Riduzione predefinita",
+                   "reduction_percent")
+    _percent_field(prefs.general_expenses_percent, calculation.GENERAL_EXPENSES_RANGE, "Spese generali",
+                   "general_expenses_percent")
+    _percent_field(prefs.vat_rate, (calculation.ZERO, calculation.VAT_LIMIT), "Aliquota IVA", "vat_rate")
+    _percent_field(prefs.gestore_percent, (calculation.ZERO, calculation.HUNDRED), "Quota del gestore",
+                   "gestore_percent")
+    for name, label in (("minimum_fee", "Compenso minimo"), ("start_fee", "Diritto di avvio")):
+        value = getattr(prefs, name)
+        if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value <= START_FEE_LIMIT:
+            raise UserError(f"{label}: indicare un importo tra 0 e {START_FEE_LIMIT}.", field=name)
+    if prefs.rounding not in calculation.ROUNDINGS:
+        raise UserError("Arrotondamento: scelta non valida.", field="rounding")
+    if prefs.proposed not in PROPOSED:
+        raise UserError("Valore proposto al debitore: scelta non valida.", field="proposed")
+    for name in ("start_fee_vat_included", "high_cap_at_threshold", "cap_exempt_at_threshold",
+                 "general_expenses_on_liquidation"):
+        if not isinstance(getattr(prefs, name), bool):
+            raise UserError("Scelta non valida.", field=name)
+    return prefs
+
+
+def _stored(prefs: FeePreferences) -> dict:
+    """JSON-safe: Decimals as strings."""
+    return {key: str(value) if isinstance(value, Decimal) else value for key, value in asdict(prefs).items()}
+
+
+def preferences_of(tenant) -> FeePreferences:
+    """The Order's fee preferences; a stored value edited by hand into nonsense falls back to the defaults."""
+    stored = (tenant.preferences or {}).get(PREFERENCE) or {}
+    try:
+        values = {}
+        for key, default in asdict(FeePreferences()).items():
+            if key in stored:
+                values[key] = Decimal(str(stored[key])) if isinstance(default, Decimal) else stored[key]
+        return validate(FeePreferences(**values))
+    except (AttributeError, TypeError, ArithmeticError, UserError):
+        return FeePreferences()
+
+
+def save(tenant, prefs: FeePreferences) -> None:
+    tenant.preferences = {**(tenant.preferences or {}), PREFERENCE: _stored(validate(prefs))}

@@ -1,4 +1,4 @@
-"""The dossier's summary tab (figures, movements, next steps), its history tab and its
+"""The dossier's summary tab (figures, the ledger's totals, next steps), its history tab and its
 printable summary; every read is audited."""
 from datetime import date
 from decimal import Decimal
@@ -10,6 +10,7 @@ from occ_core.audit.models import AuditEntry
 from occ_core.dossiers import summary as summary_figures
 from occ_core.dossiers.models import Creditor, Dossier, OtherParty
 from occ_core.ledger.models import Movement
+from occ_core.ledger.services import record_movement
 from occ_core.testing.factories import csrf_token, login, make_tenant
 
 from .conftest import make_ready, open_dossier
@@ -125,43 +126,35 @@ def test_transition_needs_the_permission(testapp, dbtx, order, dossier_id):
         assert db.get(Dossier, dossier_id).state == "ISTANZA_RICEVUTA"
 
 
-def test_movements_with_totals_and_accounting_rows_kept(testapp, dbtx, order, dossier_id):
+def test_summary_shows_the_ledger_totals_and_accounting_rows_stay(testapp, dbtx, order, tenant_env, dossier_id):
+    with tenant_env(order) as env:
+        dossier = env.dbsession.get(Dossier, dossier_id)
+        for direction, category, amount, description in (("entrata", "advance", "1.500,00", "Acconto del debitore"),
+                                                         ("uscita", "postage", "250,5", "Spese di notifica")):
+            record_movement(env, dossier=dossier, on=date(2025, 4, 1), direction=direction, category=category,
+                            amount=amount, description=description)
+        record_movement(env, dossier=dossier, on=date(2025, 5, 1), direction="entrata", category="balance",
+                        description="Fattura 12/2025", amount=Decimal("100"), source="contabilita", source_ref="F12")
     login(testapp, "segreteria@milano.it")
-    for direction, amount, description in (("entrata", "1.500,00", "Acconto del debitore"),
-                                           ("uscita", "250,5", "Spese di notifica")):
-        form = summary(testapp, dossier_id).forms["movement-form"]
-        form["on"], form["direction"], form["amount"] = "2025-04-01", direction, amount
-        form["description"] = description
-        form.submit(status=302)
-    with dbtx(order) as db:
-        db.add(Movement(tenant_id=order.id, dossier_id=dossier_id, on=date(2025, 5, 1), direction="entrata", category="saldo",
-                        description="Fattura 12/2025", amount=Decimal("100"), source="contabilita", source_ref="F12"))
     page = summary(testapp, dossier_id)
     totals = [row.find("td").text for row in page.html.find(id="movement-totals").find_all("tr")]
     assert totals == ["€ 1.600,00", "€ 250,50", "€ 1.349,50"]
-    form = page.forms["movement-form"]
-    form["on"], form["amount"], form["description"] = "2025-04-01", "0", ""
-    page = form.submit(status=400)
-    assert "Importo: l'importo deve essere maggiore di zero." in page.text
-    assert "Descrizione: campo obbligatorio." in page.text
-    with dbtx(order) as db:
-        accounting = db.scalar(select(Movement.id).where(Movement.source == "contabilita"))
-        manual = db.scalar(select(Movement.id).where(Movement.description == "Spese di notifica"))
-    token = csrf_token(testapp)
-    page = testapp.post(f"/milano/dossiers/{dossier_id}/movements/{accounting}/delete", {"csrf_token": token},
-                        status=400)
-    assert "si può correggere solo lì" in page.html.find(id="problem").text
-    testapp.post(f"/milano/dossiers/{dossier_id}/movements/{manual}/delete", {"csrf_token": token}, status=302)
-    assert count(dbtx, order, Movement) == 2
-
-
-def test_movements_need_the_edit_permission(testapp, dbtx, order, dossier_id):
-    login(testapp, "referente@milano.it")
+    assert page.html.find(id="accounting-link")["href"].endswith(f"/milano/dossiers/{dossier_id}/accounting")
+    assert page.html.find(id="movement-form") is None  # movements are entered in the Contabilità tab only
+    # The old quick form's routes are gone.
     token = csrf_token(testapp)
     testapp.post(f"/milano/dossiers/{dossier_id}/movements", {"csrf_token": token, "on": "2025-04-01",
                                                                "direction": "entrata", "amount": "10",
-                                                               "description": "Acconto"}, status=403)
-    assert count(dbtx, order, Movement) == 0
+                                                               "description": "Acconto"}, status=404)
+    with dbtx(order) as db:
+        accounting = db.scalar(select(Movement.id).where(Movement.source == "contabilita"))
+        manual = db.scalar(select(Movement.id).where(Movement.description == "Spese di notifica"))
+    page = testapp.post(f"/milano/accounting/movements/{accounting}/delete", {"csrf_token": token}, status=400)
+    assert "registrato automaticamente" in page.html.find(id="problem").text
+    testapp.post(f"/milano/accounting/movements/{manual}/delete", {"csrf_token": token}, status=302)
+    assert count(dbtx, order, Movement) == 2
+    assert [row.find("td").text for row in summary(testapp, dossier_id).html.find(id="movement-totals")
+            .find_all("tr")] == ["€ 1.600,00", "€ 0,00", "€ 1.600,00"]
 
 
 def test_print_shows_parties_and_creditors(testapp, dbtx, order, tenant_env, dossier_id):

@@ -1,0 +1,69 @@
+"""The compensation pages under «Contabilità»: the overview per gestore and its CSV export, a gestore's
+statement and tax profile, his invoices (recording, paying, the file), and the dossier's «Compensi» tab."""
+from __future__ import annotations
+
+from importlib import resources
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.renderers import get_renderer
+from sqlalchemy import select
+
+from occ_core.compensation import services
+from occ_core.compensation.models import GestoreInvoice
+from occ_core.errors import UserError
+from occ_core.gestori.models import Gestore
+from occ_core.gestori.screening import gestore_name
+from occ_core.web.forms import param, refuse
+
+PARTS = ("overview", "statement", "invoices", "dossier_tab")
+TEMPLATES = "occ_core:compensation/templates/"
+ACCOUNTING_MENU = ("occ_core.ledger", "templates/accounting_menu.pt")
+
+
+def includeme(config):
+    for part in PARTS:
+        config.include(f"occ_core.compensation.views.{part}")
+
+
+def url(request, route: str, **parts) -> str:
+    return request.route_url(route, tenant=request.tenant.slug, **parts)
+
+
+def _row_from_url(request, model, key: str):
+    raw = (request.matchdict or {}).get(key, "")
+    row = request.dbsession.scalar(select(model).where(model.id == int(raw))) if raw.isdecimal() and len(
+        raw) < 10 else None
+    if row is None:
+        raise HTTPNotFound()
+    return row
+
+
+def gestore_from_url(request) -> Gestore:
+    return _row_from_url(request, Gestore, "gestore_id")
+
+
+def invoice_from_url(request) -> GestoreInvoice:
+    return _row_from_url(request, GestoreInvoice, "invoice_id")
+
+
+def accounting_menu():
+    """The «Contabilità» sub-menu macro, once the ledger provides it."""
+    package, name = ACCOUNTING_MENU
+    if not resources.files(package).joinpath(name).is_file():
+        return None
+    return get_renderer(f"{package}:{name}").implementation()
+
+
+def requested_period(request) -> tuple[services.Period, str | None]:
+    """The period of the query (``dal``, ``al``; the current year by default) and the message of a wrong
+    one, which answers 400 and shows the current year instead."""
+    try:
+        return services.period_of(param(request, "dal"), param(request, "al")), None
+    except UserError as error:
+        return services.current_year(), refuse(request, error)
+
+
+def page_values(request, **values) -> dict:
+    return {"accounting_menu": accounting_menu(), "name_of": gestore_name, "can_manage":
+            request.has_permission(services.MANAGE), "error": None, "comp_url": lambda route, **parts: url(
+                request, route, **parts), **values}

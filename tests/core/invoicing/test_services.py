@@ -1,0 +1,277 @@
+"""Drafts, totals and issue of every kind of invoice, each FatturaPA file validated against the official
+schema (offline), the SdI rules that refuse an invoice, and the freezing of issued ones."""
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+from sqlalchemy import select
+
+from occ_core.clock import ROME
+from occ_core.dossiers.models import Dossier, Debtor
+from occ_core.errors import UserError
+from occ_core.fees.models import FeeEstimate
+from occ_core.invoicing import services
+from occ_core.invoicing.models import Invoice, InvoiceLine
+from occ_core.tenants.models import Tenant
+
+from .conftest import COMPANY, PARTITA_IVA, add_dossier, schema_errors
+
+EXPENSE = {"category": "expense", "description": "Contributo unificato anticipato", "unit_price": "98,00",
+           "vat_rate": "0"}
+
+
+def parsed(invoice):
+    assert schema_errors(invoice.xml) == []
+    return etree.fromstring(invoice.xml)
+
+
+def text(document, path):
+    return document.findtext(path)
+
+
+def today():
+    return datetime.now(ROME).date()
+
+
+def test_advance_to_a_consumer_with_pec(draft, issue, load):
+    invoice = load(issue(draft("advance", amount="1000.00")))
+    document = parsed(invoice)
+    assert document.tag == "{http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.2}FatturaElettronica"
+    assert document.get("versione") == "FPR12"
+    assert (invoice.status, invoice.year, invoice.number, invoice.issued_on) == ("issued", today().year, 1, today())
+    assert invoice.xml_filename == f"IT{PARTITA_IVA}_00001.xml"
+    assert text(document, ".//DatiTrasmissione/CodiceDestinatario") == "0000000"
+    assert text(document, ".//DatiTrasmissione/PECDestinatario") == "mario.rossi@pec.example.it"
+    assert text(document, ".//CessionarioCommittente/DatiAnagrafici/CodiceFiscale") == "RSSMRA80E17F205X"
+    assert document.find(".//CessionarioCommittente//IdFiscaleIVA") is None
+    assert text(document, ".//TipoDocumento") == "TD02"
+    assert text(document, ".//ImportoTotaleDocumento") == "1220.00"
+    assert (invoice.taxable_amount, invoice.vat_amount, invoice.total) == (
+        Decimal("1000.00"), Decimal("220.00"), Decimal("1220.00"))
+    assert document.find(".//DatiBollo") is None
+    assert [e.tag for e in document.iter() if e.prefix or "}" in e.tag] == [document.tag]  # only the root
+
+
+def test_consumer_without_pec(order, dbtx, draft, issue, load):
+    with dbtx(order) as db:
+        db.scalar(select(Debtor)).pec = ""
+    document = parsed(load(issue(draft("advance"))))
+    assert document.find(".//PECDestinatario") is None
+    assert text(document, ".//CodiceDestinatario") == "0000000"
+
+
+def test_business_customer(order, dbtx, draft, issue, load):
+    with dbtx(order) as db:
+        dossier_id = add_dossier(db, order, 2, COMPANY)
+    invoice = load(issue(draft("advance", dossier_id=dossier_id, amount="500")))
+    assert invoice.customer_kind == "business"
+    document = parsed(invoice)
+    assert text(document, ".//CessionarioCommittente//IdFiscaleIVA/IdCodice") == "07654320154"
+    assert text(document, ".//CessionarioCommittente//Denominazione") == "Bianchi S.r.l."
+
+
+@pytest.mark.parametrize("price, due", [("77,47", False), ("77,48", True)])
+def test_bollo_virtuale_above_77_47(configure, draft, issue, load, price, due):
+    configure(vat_rate=Decimal("0"), vat_nature="N4")
+    invoice = load(issue(draft("advance", amount=price.replace(",", "."))))
+    document = parsed(invoice)
+    assert (document.find(".//DatiBollo") is not None) is due
+    assert invoice.stamp_duty == (Decimal("2.00") if due else Decimal("0.00"))
+    assert text(document, ".//DettaglioLinee/Natura") == "N4"
+
+
+def test_bollo_recharged_as_a_line_and_n1_expenses(configure, draft, issue, load):
+    configure(stamp_recharge=True)
+    invoice = load(issue(draft("advance", amount="100", lines=[EXPENSE])))
+    assert [(l.category, l.amount, l.vat_nature) for l in invoice.lines] == [
+        ("fee", Decimal("100.00"), ""), ("expense", Decimal("98.00"), "N1"), ("stamp_recharge", Decimal("2.00"), "N1")]
+    document = parsed(invoice)
+    assert text(document, ".//DatiBollo/BolloVirtuale") == "SI"
+    assert invoice.total == Decimal("222.00")  # 100 + 22 IVA + 98 + 2
+    summaries = {(s.findtext("AliquotaIVA"), s.findtext("Natura")): s.findtext("ImponibileImporto")
+                 for s in document.iter("DatiRiepilogo")}
+    assert summaries == {("22.00", None): "100.00", ("0.00", "N1"): "100.00"}
+
+
+def test_the_recharge_line_goes_when_the_bollo_is_no_longer_due(configure, env_of, order, draft, load):
+    configure(stamp_recharge=True)
+    invoice_id = draft("advance", amount="100", lines=[EXPENSE])
+    with env_of(order) as env:
+        invoice = env.dbsession.get(Invoice, invoice_id)
+        expense = next(line for line in invoice.lines if line.category == "expense")
+        services.update_line(env, invoice, expense.id, {**EXPENSE, "unit_price": "50"})
+    assert [l.category for l in load(invoice_id).lines] == ["fee", "expense"]
+
+
+def test_final_invoice_deducts_the_advances_once(order, dbtx, draft, issue, load):
+    advance = load(issue(draft("advance", amount="1000")))
+    with dbtx(order) as db:
+        db.add(FeeEstimate(tenant_id=order.id, dossier_id=order.dossier_id, version=1, rules_version="t",
+                           inputs={}, result={"values": {"medio": {"compenso": "3000.00",
+                                                                   "general_expenses": "375.00"}}},
+                           proposed="medio", proposed_fee=Decimal("3375.00"), proposed_total=Decimal("4117.50")))
+    final = load(issue(draft("final")))
+    assert [(l.category, l.amount, l.refers_to_invoice_id) for l in final.lines] == [
+        ("fee", Decimal("3000.00"), None), ("general_expenses", Decimal("375.00"), None),
+        ("advance_deduction", Decimal("-1000.00"), advance.id)]
+    assert final.total == Decimal("2897.50")  # (3375 - 1000) * 1.22
+    document = parsed(final)
+    assert text(document, ".//TipoDocumento") == "TD01"
+    assert text(document, ".//DatiFattureCollegate/IdDocumento") == f"1/{today().year}"
+    assert text(document, ".//DatiFattureCollegate/RiferimentoNumeroLinea") == "3"
+    again = load(draft("final"))
+    assert [l.category for l in again.lines] == ["fee", "general_expenses"]
+
+
+def test_invoice_proposes_the_start_fee_then_the_estimate(order, draft, issue, load):
+    first = load(issue(draft("invoice")))
+    assert [(l.category, l.amount) for l in first.lines] == [("start_fee", Decimal("200.00"))]
+    parsed(first)
+    assert load(draft("invoice")).lines == []  # no preventivo yet
+
+
+def test_credit_note_td04(draft, issue, load):
+    corrected = load(issue(draft("advance", amount="1000")))
+    note = load(issue(draft("credit_note", amount=None, corrects=corrected.id)))
+    assert (note.corrects_id, note.number, note.total) == (corrected.id, 2, Decimal("1220.00"))
+    document = parsed(note)
+    assert text(document, ".//TipoDocumento") == "TD04"
+    assert text(document, ".//DatiFattureCollegate/IdDocumento") == f"1/{today().year}"
+    assert document.find(".//DatiPagamento") is None
+    assert note.xml_filename.endswith("_00002.xml")
+
+
+def test_cassa_and_ritenuta_when_the_customer_withholds(configure, order, dbtx, draft, issue, load):
+    configure(pension_fund="TC22", pension_fund_rate=Decimal("4"), withholding="RT01",
+              withholding_rate=Decimal("20"))
+    with dbtx(order) as db:
+        dossier_id = add_dossier(db, order, 2, COMPANY)
+    invoice = load(issue(draft("advance", dossier_id=dossier_id, amount="1000", customer_withholds="1")))
+    assert (invoice.pension_fund_amount, invoice.vat_amount, invoice.total, invoice.withholding_amount,
+            invoice.amount_due) == (Decimal("40.00"), Decimal("228.80"), Decimal("1268.80"), Decimal("208.00"),
+                                    Decimal("1060.80"))
+    document = parsed(invoice)
+    assert text(document, ".//DatiCassaPrevidenziale/TipoCassa") == "TC22"
+    assert text(document, ".//DatiRitenuta/CausalePagamento") == "A"
+    assert text(document, ".//DettaglioLinee/Ritenuta") == "SI"
+    assert text(document, ".//ImportoPagamento") == "1060.80"
+    without = load(draft("advance", dossier_id=dossier_id, amount="1000"))
+    assert (without.withholding_amount, without.pension_fund_amount) == (Decimal("0.00"), Decimal("40.00"))
+
+
+def problems_of(env_of, order, invoice_id):
+    with pytest.raises(UserError) as refused:
+        with env_of(order) as env:
+            services.issue(env, env.dbsession.get(Invoice, invoice_id))
+    return refused.value.message
+
+
+def test_sdi_rules_refuse_and_change_nothing(order, dbtx, env_of, draft, snapshot):
+    empty = draft("invoice", lines=())
+    with dbtx(order) as db:
+        for line in db.get(Invoice, empty).lines:
+            db.delete(line)
+    retired = draft("advance")
+    with dbtx(order) as db:
+        line = db.get(Invoice, retired).lines[0]
+        line.vat_rate, line.vat_nature = Decimal("0.00"), "N2"
+    wrong_cf = draft("advance", customer_tax_code="RSSMRA80E17F205Y")
+    long_text = draft("advance")
+    with dbtx(order) as db:
+        db.get(Invoice, long_text).lines[0].description = "x" * 1001
+    before = snapshot()
+    assert "non ha righe" in problems_of(env_of, order, empty)
+    assert "00445" in problems_of(env_of, order, retired)
+    assert "codice fiscale manca o non è valido" in problems_of(env_of, order, wrong_cf)
+    assert "supera i 1000 caratteri" in problems_of(env_of, order, long_text)
+    assert snapshot() == before
+
+
+def test_the_order_needs_a_valid_partita_iva(order, dbtx, env_of, draft, snapshot):
+    invoice_id = draft("advance")
+    for value, message in (("", "Manca la partita IVA dell'Ordine"), ("01234560150", "non è valida")):
+        with dbtx() as db:
+            db.get(Tenant, order.id).partita_iva = value
+        before = snapshot()
+        assert message in problems_of(env_of, order, invoice_id)
+        assert snapshot() == before
+
+
+def test_lines_with_bad_values_are_refused(env_of, order, draft, snapshot):
+    invoice_id = draft("advance")
+    before = snapshot()
+    for data, message in (({"description": "", "unit_price": "1"}, "obbligatorio"),
+                          ({"description": "x", "unit_price": "abc"}, "importo non valido"),
+                          ({"description": "x", "unit_price": "-5"}, "nota di credito"),
+                          ({"description": "x", "unit_price": "5", "vat_rate": "0", "vat_nature": "N3"}, "00445"),
+                          ({"description": "x", "unit_price": "5", "vat_rate": "0"}, "Natura"),
+                          ({"description": "x", "unit_price": "5", "quantity": "0"}, "Quantità")):
+        with pytest.raises(UserError, match=message):
+            with env_of(order) as env:
+                services.add_line(env, env.dbsession.get(Invoice, invoice_id), data)
+    assert snapshot() == before
+
+
+def test_an_issued_invoice_is_frozen(env_of, order, draft, issue, load, snapshot):
+    invoice_id = issue(draft("advance"))
+    before = snapshot()
+    operations = (lambda env, i: services.add_line(env, i, {"description": "x", "unit_price": "1"}),
+                  lambda env, i: services.update_line(env, i, i.lines[0].id, {"description": "y", "unit_price": "1"}),
+                  lambda env, i: services.remove_line(env, i, i.lines[0].id),
+                  lambda env, i: services.update_header(env, i, {"customer_last_name": "Verdi"}),
+                  services.delete_draft, services.issue)
+    for operation in operations:
+        with pytest.raises(UserError, match="nota di credito"):
+            with env_of(order) as env:
+                operation(env, env.dbsession.get(Invoice, invoice_id))
+    assert snapshot() == before
+
+
+def test_a_draft_can_be_deleted(env_of, order, draft, dbtx):
+    invoice_id = draft("advance")
+    with env_of(order) as env:
+        services.delete_draft(env, env.dbsession.get(Invoice, invoice_id))
+    with dbtx(order) as db:
+        assert db.get(Invoice, invoice_id) is None
+        assert db.scalars(select(InvoiceLine)).all() == []
+
+
+def test_payments_settle_the_invoice(env_of, order, draft, issue, load):
+    invoice_id = issue(draft("advance", amount="1000"))
+    with env_of(order) as env:
+        invoice = env.dbsession.get(Invoice, invoice_id)
+        assert services.payment_status(env.dbsession, invoice) == "unpaid"
+        movement = services.record_payment(env, invoice, on=today(), amount=Decimal("500.00"), reference="CRO1")
+        assert (movement.direction, movement.category, movement.invoice_id) == ("entrata", "advance", invoice_id)
+        assert services.paid_amount(env.dbsession, invoice) == Decimal("500.00")
+        assert services.payment_status(env.dbsession, invoice) == "partial"
+        services.record_payment(env, invoice, on=today(), amount=Decimal("720.00"))
+        assert services.payment_status(env.dbsession, invoice) == "paid"
+
+
+def test_start_fee_payments_are_filed_as_start_fee(env_of, order, draft, issue):
+    invoice_id = issue(draft("invoice"))
+    with env_of(order) as env:
+        movement = services.record_payment(env, env.dbsession.get(Invoice, invoice_id), on=today(),
+                                           amount=Decimal("244.00"))
+        assert movement.category == "start_fee"
+
+
+def test_the_issue_is_in_the_dossiers_history(order, draft, issue, dbtx):
+    from occ_core.audit.models import AuditEntry
+
+    invoice_id = issue(draft("advance"))
+    with dbtx(order) as db:
+        entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "invoice.issued"))
+        assert (entry.object_type, entry.details["invoice_id"]) == ("Dossier", invoice_id)
+        assert db.get(Dossier, order.dossier_id) is not None
+
+
+def test_the_year_of_issue_is_romes(env_of, order, draft, load):
+    invoice_id = draft("advance")
+    new_year = datetime(2025, 12, 31, 23, 30, tzinfo=timezone.utc)  # 00:30 of 1 January 2026 in Rome
+    with env_of(order) as env:
+        services.issue(env, env.dbsession.get(Invoice, invoice_id), clock=lambda: new_year)
+    invoice = load(invoice_id)
+    assert (invoice.year, invoice.issued_on) == (2026, date(2026, 1, 1))
