@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -307,7 +308,9 @@ def serve(env, port, host, no_worker):
         command = [sys.executable, "-m", "occ_core.cli"]
         if env.config_path:
             command += ["--config", env.config_path]
-        worker = subprocess.Popen(command + ["worker", "--beat"])
+        worker = subprocess.Popen(command + ["worker", "--beat"], preexec_fn=_die_with_parent)
+    # A plain SIGTERM would end the server without the ``finally`` below and leave the worker running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     click.echo(f"Piattaforma OCC su http://{host}:{port}/")
     try:
         waitress_serve(app, host=host, port=port, threads=8)
@@ -315,6 +318,15 @@ def serve(env, port, host, no_worker):
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=30)
+
+
+def _die_with_parent() -> None:
+    """In the embedded worker's process: ask Linux to end it when the server dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @cli.command("worker")

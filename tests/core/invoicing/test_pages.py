@@ -157,6 +157,7 @@ def test_anonymous_is_sent_to_login(testapp, order):
 def test_settings_page(testapp, order, dbtx):
     login(testapp, "segreteria@milano.it")
     testapp.get("/milano/settings/invoicing", status=403)
+    testapp.reset()
     login(testapp, "amministratore@milano.it")
     page = testapp.get("/milano/settings/invoicing")
     assert "01234560157" in page.text and "Impostazioni dell'Ordine" in page.text and "RF03" not in page.text
