@@ -4,7 +4,6 @@ from occ_core.hookspecs import hookimpl
 from occ_core.plugins import PermissionSpec
 
 GROUP = "Compensi"
-SETTINGS_SLOT = "tenant_settings.fees"
 
 
 @hookimpl
@@ -29,15 +28,6 @@ def occ_pyramid_configure(config):
 @hookimpl
 def occ_dossier_tabs(request, dossier):
     return tabs(request, dossier, "fees:estimate:view", ("Preventivo", "dossier_fee_estimates", 65))
-
-
-@hookimpl
-def occ_template_slot(slot, request):
-    if slot != SETTINGS_SLOT:
-        return None
-    from occ_core.fees.views.settings import settings_summary
-
-    return settings_summary(request)
 
 
 @hookimpl

@@ -67,7 +67,8 @@ def filters(db, tenant_id: int, params) -> Filters:
     elif raw["dossier"]:
         dossier = by_reference(db, tenant_id, raw["dossier"])
         if dossier is None:
-            errors["dossier"] = f"Pratica «{raw['dossier']}» non trovata: indicare il numero di registro (es. 12/2025)."
+            errors["dossier"] = (f"Pratica «{raw['dossier']}» non trovata: indicare il numero di registro "
+                                 "(es. 12/2025).")
         else:
             criteria.append(Movement.dossier_id == dossier.id)
     return Filters(raw, criteria, errors)

@@ -134,7 +134,8 @@ def movement_operation(movement: Movement) -> Operation:
 def gestore_invoice_operation(invoice, gestore_name: str = "") -> Operation:
     """A gestore's invoice to the OCC: fee, cassa, IVA (and the bollo) in dare; what the OCC pays him and the
     ritenuta it withholds for the Erario in avere."""
-    operation = Operation(invoice.issued_on, f"Fattura del gestore {gestore_name} n. {invoice.number}".replace("  ", " "))
+    who = f"Fattura del gestore {gestore_name}" if gestore_name else "Fattura del gestore"
+    operation = Operation(invoice.issued_on, f"{who} n. {invoice.number}")
     vat = invoice.vat_nature or (f"{format(invoice.vat_rate.normalize(), 'f')}%" if invoice.vat_rate else "")
     operation.post("gestori_fees", invoice.fee, debit=True, vat=vat)
     operation.post("gestori_pension_fund", invoice.pension_fund_amount, debit=True, vat=vat)

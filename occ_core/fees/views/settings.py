@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from decimal import Decimal
 
-from markupsafe import Markup
 from pyramid.httpexceptions import HTTPFound
-from pyramid.renderers import render
 from pyramid.view import view_config
 
 from occ_core.audit.services import audit
@@ -15,7 +13,7 @@ from occ_core.errors import UserError
 from occ_core.fees import preferences
 from occ_core.fees.calculation import READINGS, ROUNDINGS
 from occ_core.fees.services import SETTINGS
-from occ_core.fees.views import TEMPLATES, percent
+from occ_core.fees.views import TEMPLATES
 from occ_core.web.forms import parse_money, posted, refuse
 
 AMOUNTS = {"reduction_percent": "Riduzione predefinita", "general_expenses_percent": "Spese generali",
@@ -79,11 +77,3 @@ def fee_settings(request):
         request.flash("Nessuna modifica da salvare.", "info")
     return HTTPFound(request.route_url("fee_settings", tenant=tenant.slug))
 
-
-def settings_summary(request) -> Markup | None:
-    """The Order's fee defaults on its settings page, with the link to change them."""
-    if not request.has_permission(SETTINGS):
-        return None
-    return Markup(render(TEMPLATES + "settings_summary.pt",
-                         {"prefs": preferences.preferences_of(request.tenant), "readings": READINGS,
-                          "proposals": preferences.PROPOSED, "percent": percent}, request=request))

@@ -96,7 +96,10 @@ def movement_save(request):
     except UserError as error:
         refuse(request, error)
         return edit_values(request, movement, {"values": values, "errors": form_errors(error)})
-    request.flash("Movimento aggiornato." if changed else "Nessuna modifica da salvare.", "success" if changed else "info")
+    if changed:
+        request.flash("Movimento aggiornato.")
+    else:
+        request.flash("Nessuna modifica da salvare.", "info")
     return back(request, url(request, "accounting_movements"))
 
 
@@ -148,7 +151,8 @@ def movement_receipt(request):
         raise HTTPNotFound() from None
     audit(request, "ledger.receipt.downloaded", object_type="Movement", object_id=movement.id,
           details={"dossier_id": movement.dossier_id})
-    response = Response(app_iter=FileIter(stream), content_type=movement.receipt_media_type or "application/octet-stream")
+    response = Response(app_iter=FileIter(stream),
+                        content_type=movement.receipt_media_type or "application/octet-stream")
     response.content_disposition = content_disposition("attachment", movement.receipt_filename or "ricevuta")
     return response
 

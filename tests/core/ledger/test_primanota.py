@@ -57,7 +57,8 @@ def test_invoice_payment_credit_note_and_gestore(order, tenant_env, dossier_id):
         ("IVA a debito", "44.00", "0.00", "")]
     assert by_description[f"Restituzione ({dossier_reference(order, tenant_env, dossier_id)})"] == [
         ("Cassa", "0.00", "244.00", ""), ("Crediti v/clienti", "244.00", "0.00", "")]
-    gestore = next(rows for description, rows in by_description.items() if description.startswith("Fattura del gestore"))
+    gestore = next(rows for description, rows in by_description.items()
+                   if description.startswith("Fattura del gestore"))
     assert gestore == [
         ("Compensi gestori", "800.00", "0.00", "22%"), ("Cassa previdenziale gestori", "32.00", "0.00", "22%"),
         ("IVA a credito", "183.04", "0.00", ""), ("Debiti v/gestori", "0.00", "855.04", ""),
@@ -125,4 +126,5 @@ def test_the_csv_opens_in_excel(order, tenant_env, dossier_id):
     assert content.startswith(b"\xef\xbb\xbf")
     lines = content.decode("utf-8-sig").splitlines()
     assert lines[0] == "Data;Conto;Descrizione;Dare;Avere;IVA"
-    assert lines[1:] == ["02/05/2025;Banca c/c;Contributo;1234,50;;", "02/05/2025;Proventi diversi;Contributo;;1234,50;"]
+    assert lines[1:] == ["02/05/2025;Banca c/c;Contributo;1234,50;;",
+                         "02/05/2025;Proventi diversi;Contributo;;1234,50;"]
