@@ -11,7 +11,8 @@ def record(db, action: str, *, tenant_id=None, user_id=None, object_type="", obj
 
 
 def audit(request, action: str, *, object_type="", object_id="", details=None, tenant=None, user=None):
-    """Record an action of the current request's user in the current Order."""
+    """Record an action of the current request's user in the current Order; ``request`` may also be a
+    service environment of a task or script (no client address then)."""
     tenant = tenant if tenant is not None else getattr(request, "tenant", None)
     user = user if user is not None else request.identity
     return record(
@@ -19,5 +20,5 @@ def audit(request, action: str, *, object_type="", object_id="", details=None, t
         tenant_id=tenant.id if tenant is not None else None,
         user_id=user.id if user is not None else None,
         object_type=object_type, object_id=object_id, details=details,
-        ip=request.client_addr or "",
+        ip=getattr(request, "client_addr", "") or "",
     )

@@ -35,3 +35,11 @@ def occ_navigation_items(request):
 @hookimpl
 def occ_dossier_tabs(request, dossier):
     return tabs(request, dossier, VIEW, ("Contabilità", "dossier_accounting", 70))
+
+
+# Last: it invoices the estimates the fees feature saves and pays the gestori the dossiers appointed.
+@hookimpl(trylast=True)
+def occ_demo_data(dbsession, tenant, registry):
+    from occ_core.ledger.demo import load_demo_accounting
+
+    return load_demo_accounting(dbsession, registry, tenant)
