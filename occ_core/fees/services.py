@@ -62,6 +62,7 @@ def estimates_of(dbsession, dossier: Dossier) -> list[FeeEstimate]:
 
 
 def latest_estimate(dbsession, dossier: Dossier) -> FeeEstimate | None:
+    """The dossier's current preventivo: estimates are never edited, the highest version is the one given."""
     return dbsession.scalar(select(FeeEstimate).where(FeeEstimate.dossier_id == dossier.id)
                             .order_by(FeeEstimate.version.desc()).limit(1))
 

@@ -21,6 +21,7 @@ from occ_core.dossiers.actions import record_action
 from occ_core.dossiers.fields import without_control_characters
 from occ_core.dossiers.models import Debtor, Dossier
 from occ_core.errors import UserError
+from occ_core.fees.services import latest_estimate
 from occ_core.invoicing import fatturapa, numbering, sdi_rules, totals
 from occ_core.invoicing.codes import CATEGORIES, CUSTOMER_KINDS, KINDS
 from occ_core.invoicing.models import Invoice, InvoiceLine
@@ -156,13 +157,6 @@ def _line(invoice: Invoice, category: str, description: str, unit_price: Decimal
                        refers_to_invoice_id=refers_to)
     invoice.lines.append(line)
     return line
-
-
-def latest_estimate(db, dossier: Dossier):
-    from occ_core.fees.models import FeeEstimate
-
-    return db.scalar(select(FeeEstimate).where(FeeEstimate.dossier_id == dossier.id)
-                     .order_by(FeeEstimate.version.desc()).limit(1))
 
 
 def _decimal(value) -> Decimal | None:

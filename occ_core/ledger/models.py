@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from occ_core.db import Base, TenantOwned, UtcDateTime, utcnow
+
+if TYPE_CHECKING:  # the dossiers' models import this module
+    from occ_core.dossiers.models import Dossier
 
 MONEY = Numeric(14, 2)
 
@@ -47,4 +51,4 @@ class Movement(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
-    dossier: Mapped["Dossier | None"] = relationship(back_populates="movements")  # noqa: F821
+    dossier: Mapped["Dossier | None"] = relationship(back_populates="movements")

@@ -20,6 +20,7 @@ from occ_core.documents import services as documents
 from occ_core.documents.storage import storage_of
 from occ_core.dossiers.fields import InvalidData, without_control_characters
 from occ_core.errors import UserError
+from occ_core.fees.services import latest_estimate
 from occ_core.ledger.models import Movement
 from occ_core.web.forms import MONEY_LIMIT, parse_date, parse_money
 
@@ -414,14 +415,6 @@ def fee_collected(dbsession, dossier) -> Decimal:
         Movement.dossier_id == dossier.id,
         Movement.category.in_((*FEE_CATEGORIES, "refund"))))
     return Decimal(value or 0).quantize(ZERO)
-
-
-def latest_estimate(dbsession, dossier):
-    """The dossier's current preventivo: estimates are never edited, the highest version is the one given."""
-    from occ_core.fees.models import FeeEstimate
-
-    return dbsession.scalar(select(FeeEstimate).where(FeeEstimate.dossier_id == dossier.id)
-                            .order_by(FeeEstimate.version.desc()).limit(1))
 
 
 def collected_against_estimate(dbsession, dossier) -> Decimal | None:

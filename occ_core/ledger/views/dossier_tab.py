@@ -8,6 +8,7 @@ from sqlalchemy import select
 from occ_core.dossiers.actions import audit_read
 from occ_core.dossiers.pages import dossier_from_url, dossier_page
 from occ_core.errors import UserError
+from occ_core.fees.services import latest_estimate
 from occ_core.ledger import services
 from occ_core.ledger.models import Movement
 from occ_core.ledger.views import TEMPLATES, blank_form, form_errors, form_values, posted_movement, \
@@ -36,7 +37,7 @@ def invoice_label(invoice) -> str:
 
 def tab_values(request, dossier, movement_form=None) -> dict:
     db = request.dbsession
-    estimate = services.latest_estimate(db, dossier)
+    estimate = latest_estimate(db, dossier)
     movements = db.scalars(select(Movement).where(Movement.dossier_id == dossier.id)
                            .order_by(Movement.on.desc(), Movement.id.desc())).all()
     return dossier_page(request, dossier, **form_values(
