@@ -49,3 +49,14 @@ def occ_demo_data(dbsession, tenant, registry):
     from occ_core.fees.demo import load_demo
 
     return load_demo(dbsession, tenant)
+
+
+@hookimpl
+def occ_template_slot(slot, request):
+    from occ_core.tenants.views import FEES_SLOT
+
+    if slot == FEES_SLOT:
+        from occ_core.fees.views.settings import settings_summary
+
+        return settings_summary(request)
+    return None

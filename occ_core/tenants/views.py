@@ -29,18 +29,6 @@ def switch_module(request, tenant, module: str, enable: bool) -> None:
                   f"Modulo «{info.label}» disattivato: i suoi dati restano conservati.")
 
 
-def preference_rows(preferences, prefix: str = "") -> list[tuple[str, object]]:
-    """The Order's preferences flattened to (key, value) rows, nested keys joined by a dot."""
-    rows = []
-    for key, value in sorted((preferences or {}).items()):
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            rows.extend(preference_rows(value, name + "."))
-        else:
-            rows.append((name, value))
-    return rows
-
-
 @view_config(route_name="tenant_settings", renderer=TEMPLATES + "settings.pt", permission="core:settings:edit")
 def tenant_settings(request):
     tenant = request.tenant
@@ -75,7 +63,6 @@ def tenant_settings(request):
         "labels": labels,
         "logo_max_kb": services.LOGO_MAX_BYTES // 1024,
         "fees_html": fees_html,
-        "preferences": preference_rows(tenant.preferences),
     }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from decimal import Decimal
 
+from markupsafe import Markup
 from pyramid.httpexceptions import HTTPFound
+from pyramid.renderers import render
 from pyramid.view import view_config
 
 from occ_core.audit.services import audit
@@ -15,6 +17,7 @@ from occ_core.fees.calculation import READINGS, ROUNDINGS
 from occ_core.fees.services import SETTINGS
 from occ_core.fees.views import TEMPLATES
 from occ_core.web.forms import parse_money, posted, refuse
+from occ_core.web.ui import fmt_decimal, fmt_money
 
 AMOUNTS = {"reduction_percent": "Riduzione predefinita", "general_expenses_percent": "Spese generali",
            "minimum_fee": "Compenso minimo", "start_fee": "Diritto di avvio", "vat_rate": "Aliquota IVA",
@@ -77,3 +80,13 @@ def fee_settings(request):
         request.flash("Nessuna modifica da salvare.", "info")
     return HTTPFound(request.route_url("fee_settings", tenant=tenant.slug))
 
+
+
+def settings_summary(request) -> Markup:
+    """The Order's fee defaults in words, for the «Compensi e parametri» card of the Order's settings."""
+    prefs = preferences.preferences_of(request.tenant)
+    values = {"prefs": prefs, "percent": fmt_decimal, "money": fmt_money,
+              "reading": READINGS[prefs.reading], "rounding": ROUNDINGS[prefs.rounding],
+              "proposed": preferences.PROPOSED[prefs.proposed],
+              "settings_url": request.route_url("fee_settings", tenant=request.tenant.slug)}
+    return Markup(render(TEMPLATES + "settings_summary.pt", values, request=request))

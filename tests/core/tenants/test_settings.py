@@ -153,15 +153,14 @@ def test_logo_over_512_kb_is_refused(testapp, order, stored_tenant, png):
 
 def test_fees_section_reads_the_preferences(testapp, order, dbtx):
     login(testapp, order.admin)
-    page = testapp.get("/milano/settings")
-    assert "Compensi e parametri" in page.text
-    assert "Nessun parametro dei compensi è ancora configurato" in page.text
+    summary = testapp.get("/milano/settings").html.find(id="fee-settings-summary")
+    assert "12,50 %" in summary.text and "€ 200,00 + IVA" in summary.text
     with dbtx() as db:
         tenant = db.merge(order.tenant)
-        tenant.preferences = {"fees": {"vat_rate": "22"}}
-    page = testapp.get("/milano/settings")
-    assert "fees.vat_rate" in page.text
-    assert "Nessun parametro dei compensi" not in page.text
+        tenant.preferences = {"fees": {"general_expenses_percent": "15", "start_fee_vat_included": True}}
+    summary = testapp.get("/milano/settings").html.find(id="fee-settings-summary")
+    assert "15,00 %" in summary.text and "€ 200,00 IVA inclusa" in summary.text
+    assert summary.find("a")["href"].endswith("/milano/settings/fees")
 
 
 def test_settings_link_to_the_modules_page(testapp, order):
