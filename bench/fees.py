@@ -5,7 +5,8 @@
 The estimate is the whole calculation (``occ_core.fees.calculation.calculate``: validation, bracket breakdown
 of attivo and passivo, both readings of the reduction, incapiente, minimum fee, spese generali, the cap of
 art. 16 co. 5, expenses, IVA) followed by ``as_json()`` (what the API and the CLI answer). The baseline is the
-bare marginal bracket sums of the same inputs (``calculation.baseline``: Decimal, no breakdown, nothing else).
+bare marginal bracket sums of the same inputs (``baseline`` below: Decimal, no breakdown, nothing else;
+checked against the calculation before timing).
 Inputs: a fixed, seeded spread of realistic cases (most debtors under 100.000 euro of attivo, a few large
 ones, passivo up to a few millions, some with an attributed amount, expenses or incapiente). Rounds alternate
 between the two, so that both see the same load from the rest of the machine; the median round counts."""
@@ -17,7 +18,8 @@ import statistics
 import time
 from decimal import Decimal
 
-from occ_core.fees.calculation import Expense, FeeInputs, baseline, calculate
+from occ_core.fees.calculation import (
+    ATTIVO_BRACKETS, HUNDRED, PASSIVO_BRACKETS, ZERO, Expense, FeeInputs, calculate, cents)
 
 EXPENSES = (Expense("Contributo unificato", Decimal("98.00")), Expense("Marca da bollo", Decimal("27.00")),
             Expense("Perizia", Decimal("450.00"), taxable=True))
@@ -50,12 +52,29 @@ def timed(function, cases) -> float:
     return len(cases) / (time.perf_counter() - started)
 
 
+def baseline(attivo: Decimal, passivo: Decimal) -> tuple[Decimal, Decimal]:
+    """The bare marginal bracket sums (minimum, maximum), without any of the rest."""
+    low = high = ZERO
+    for amount, table in ((attivo, ATTIVO_BRACKETS), (passivo, PASSIVO_BRACKETS)):
+        for bracket in table:
+            if amount <= bracket.lower:
+                break
+            part = (amount if bracket.upper is None else min(amount, bracket.upper)) - bracket.lower
+            low += part * bracket.min_percent
+            high += part * bracket.max_percent
+    return cents(low / HUNDRED), cents(high / HUNDRED)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--estimates", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
     cases = spread(options.estimates)
+    for case in cases[:200]:
+        values = calculate(case).values
+        if baseline(case.attivo, case.passivo) != (values["minimo"].base, values["massimo"].base):
+            raise SystemExit(f"the baseline disagrees with the calculation for {case}")
     full, bare = [], []
     for _ in range(options.rounds):
         full.append(timed(lambda case: calculate(case).as_json(), cases))

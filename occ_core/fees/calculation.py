@@ -369,16 +369,3 @@ def calculate(inputs: FeeInputs) -> FeeResult:
     if capped:
         cap = Cap(cap.applies, cap.percent, cap.amount, cap.reason, tuple(capped))
     return FeeResult(inputs, attivo_lines, passivo_lines, sg_percent, cap, values)
-
-
-def baseline(attivo: Decimal, passivo: Decimal) -> tuple[Decimal, Decimal]:
-    """The bare marginal bracket sums (minimum, maximum), without any of the rest: the benchmark's baseline."""
-    low = high = ZERO
-    for amount, table in ((attivo, ATTIVO_BRACKETS), (passivo, PASSIVO_BRACKETS)):
-        for bracket in table:
-            if amount <= bracket.lower:
-                break
-            part = (amount if bracket.upper is None else min(amount, bracket.upper)) - bracket.lower
-            low += part * bracket.min_percent
-            high += part * bracket.max_percent
-    return cents(low / HUNDRED), cents(high / HUNDRED)

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from occ_core.errors import UserError
 from occ_core.fees.calculation import (
-    ATTIVO_BRACKETS, INCAPIENTE_SHARE, PASSIVO_BRACKETS, Expense, FeeInputs, baseline, calculate, cents, split)
+    ATTIVO_BRACKETS, INCAPIENTE_SHARE, PASSIVO_BRACKETS, Expense, FeeInputs, calculate, cents, split)
 
 
 def estimate(attivo, passivo, **options):
@@ -238,11 +238,6 @@ def test_bad_input_is_refused_in_italian(changes, message):
     with pytest.raises(UserError) as refused:
         calculate(replace(FeeInputs(D("1000"), D("1000")), **changes))
     assert refused.value.message.startswith(message)
-
-
-def test_baseline_agrees_with_the_calculation():
-    result = estimate("123456.78", "654321.09")
-    assert baseline(D("123456.78"), D("654321.09")) == (result.values["minimo"].base, result.values["massimo"].base)
 
 
 # --- properties -------------------------------------------------------------------------------------
