@@ -20,6 +20,7 @@ ENVIRONMENT_OVERRIDES = {
     "OCC_SMTP_TLS": "mail.smtp_tls",
     "OCC_MAIL_SENDER": "mail.sender",
     "OCC_CELERY_EAGER": "celery.task_always_eager",
+    "OCC_FATTURAPA_SCHEMA_DIR": "occ.fatturapa_schema_dir",
 }
 
 DEFAULTS = {

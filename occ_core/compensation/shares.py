@@ -16,8 +16,9 @@ from sqlalchemy import select
 from occ_core.clock import ROME
 from occ_core.compensation import collected
 from occ_core.compensation.models import SplitOverride
-from occ_core.compensation.money import equal_parts, split
+from occ_core.compensation.money import equal_parts
 from occ_core.fees import preferences
+from occ_core.fees.calculation import split
 from occ_core.gestori.models import Appointment
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from occ_core.compensation.money import ZERO, percent_of
+from occ_core.money import ZERO, percent_of
 from occ_core.invoicing import codes
 from occ_core.invoicing.totals import STAMP_DUTY, STAMP_THRESHOLD
 

@@ -137,10 +137,10 @@ def sent_recently(db, purpose: str, address: str, minutes: int) -> int:
     )
 
 
-def queue_email(request, *, subject, body_text, to, purpose="", tenant_id=None):
+def queue_email(request, *, subject, body_text, to, purpose="", tenant_id=None, attachments=()):
     """Email one address from a web request, after the request's transaction commits."""
     return queue_message(
         request.dbsession, request.tm, request.registry, tenant_id=tenant_id, channel="email",
         subject=subject, body_text=body_text, recipients=to, purpose=purpose,
-        created_by_id=request.identity.id if request.identity is not None else None,
+        created_by_id=request.identity.id if request.identity is not None else None, attachments=attachments,
     )

@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from occ_core.errors import UserError
+from occ_core.money import CENT, HUNDRED, ZERO, cents, percent_of
+from occ_core.web.forms import MONEY_LIMIT
+from occ_core.web.ui import fmt_money
 
 RULES_VERSION = "dm202-2014/dm30-2012:1"
 
-CENT = Decimal("0.01")
 EURO = Decimal("1")
-HUNDRED = Decimal("100")
-ZERO = Decimal("0")
-# NUMERIC(14,2) holds it; beyond it no input describes a real debtor.
-AMOUNT_LIMIT = Decimal("999999999999.99")
+# What NUMERIC(14,2) holds: every input, the expenses together and every amount of the result stay within
+# it, so that a saved estimate (its proposed fee and total) and the invoices made from it can be stored.
+# Beyond it no input describes a real debtor.
+AMOUNT_LIMIT = MONEY_LIMIT
 MAX_EXPENSES = 50
 DESCRIPTION_LIMIT = 200
 
@@ -34,7 +36,7 @@ ROUNDINGS = {"cent": "Al centesimo", "euro": "All'euro (il compenso; le altre vo
 VALUES = ("minimo", "medio", "massimo")
 REDUCTION_RANGE = (Decimal("15"), Decimal("40"))
 GENERAL_EXPENSES_RANGE = (Decimal("10"), Decimal("15"))
-VAT_LIMIT = Decimal("100")
+VAT_RANGE = (Decimal("0"), Decimal("100"))
 
 # Art. 16 co. 5: above this passivo the cap is 5 %, else 10 %; below this attributed amount there is no cap.
 HIGH_PASSIVO = Decimal("1000000")
@@ -76,10 +78,6 @@ PASSIVO_BRACKETS = _table(
 )
 
 
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def money(value: Decimal) -> str:
     """An amount as the JSON carries it: a string with two decimals."""
     return str(cents(value))
@@ -88,7 +86,7 @@ def money(value: Decimal) -> str:
 def split(amount: Decimal, gestore_percent: Decimal) -> tuple[Decimal, Decimal]:
     """``(gestore, occ)`` shares of a collected fee: the gestore's rounded half-up, the OCC the rest, so the
     two always add up to the amount (fees.md S8)."""
-    gestore = cents(amount * gestore_percent / HUNDRED)
+    gestore = percent_of(amount, gestore_percent)
     return gestore, cents(amount) - gestore
 
 
@@ -235,7 +233,8 @@ def _amount(value: Decimal, label: str, field_name: str) -> None:
         raise UserError(f"{label}: importo troppo grande.", field=field_name)
 
 
-def _percent(value: Decimal, bounds: tuple[Decimal, Decimal], label: str, field_name: str) -> None:
+def check_percent(value: Decimal, bounds: tuple[Decimal, Decimal], label: str, field_name: str) -> None:
+    """A percentage within ``bounds`` (both included), else a ``UserError`` naming them."""
     if not isinstance(value, Decimal) or not value.is_finite() or not bounds[0] <= value <= bounds[1]:
         raise UserError(f"{label}: indicare una percentuale tra {bounds[0]} e {bounds[1]}.", field=field_name)
 
@@ -249,10 +248,10 @@ def validate(inputs: FeeInputs) -> FeeInputs:
     _amount(inputs.minimum_fee, "Compenso minimo", "minimum_fee")
     if inputs.reading not in READINGS:
         raise UserError("Lettura della riduzione: scelta non valida.", field="reading")
-    _percent(inputs.reduction_percent, REDUCTION_RANGE, "Riduzione (art. 16 co. 4)", "reduction_percent")
-    _percent(inputs.general_expenses_percent, GENERAL_EXPENSES_RANGE, "Spese generali (art. 14 co. 3)",
-             "general_expenses_percent")
-    _percent(inputs.vat_rate, (ZERO, VAT_LIMIT), "Aliquota IVA", "vat_rate")
+    check_percent(inputs.reduction_percent, REDUCTION_RANGE, "Riduzione (art. 16 co. 4)", "reduction_percent")
+    check_percent(inputs.general_expenses_percent, GENERAL_EXPENSES_RANGE, "Spese generali (art. 14 co. 3)",
+                  "general_expenses_percent")
+    check_percent(inputs.vat_rate, VAT_RANGE, "Aliquota IVA", "vat_rate")
     if inputs.rounding not in ROUNDINGS:
         raise UserError("Arrotondamento: scelta non valida.", field="rounding")
     if len(inputs.expenses) > MAX_EXPENSES:
@@ -262,6 +261,9 @@ def validate(inputs: FeeInputs) -> FeeInputs:
             raise UserError(f"Spesa {number}: indicare una descrizione (al massimo {DESCRIPTION_LIMIT} caratteri).",
                             field="expenses")
         _amount(expense.amount, f"Spesa {number}", "expenses")
+    if sum((expense.amount for expense in inputs.expenses), ZERO) > AMOUNT_LIMIT:
+        raise UserError(f"Spese documentate: il totale non può superare {fmt_money(AMOUNT_LIMIT)}.",
+                        field="expenses")
     return inputs
 
 
@@ -323,7 +325,7 @@ def cap_of(inputs: FeeInputs) -> Cap:
     percent = HIGH_CAP if high else LOW_CAP
     reason = ("Passivo superiore a € 1.000.000: limite del 5 % dell'attribuito ai creditori." if high else
               "Passivo fino a € 1.000.000: limite del 10 % dell'attribuito ai creditori.")
-    return Cap(True, percent, cents(attributed * percent / HUNDRED), reason)
+    return Cap(True, percent, percent_of(attributed, percent), reason)
 
 
 def _round_fee(amount: Decimal, rounding: str) -> Decimal:
@@ -353,7 +355,7 @@ def calculate(inputs: FeeInputs) -> FeeResult:
         raised = compenso < inputs.minimum_fee
         if raised:
             compenso = cents(inputs.minimum_fee)
-        general = cents(compenso * sg_percent / HUNDRED)
+        general = percent_of(compenso, sg_percent)
         over = cap.applies and compenso + general > cap.amount
         if over:
             # Compenso and spese generali shrink together, keeping their ratio, until they reach the cap.
@@ -362,10 +364,16 @@ def calculate(inputs: FeeInputs) -> FeeResult:
             capped.append(name)
         fee = compenso + general
         taxable = fee + taxable_expenses
-        vat = cents(taxable * inputs.vat_rate / HUNDRED)
+        vat = percent_of(taxable, inputs.vat_rate)
         values[name] = Value(cents(bases[name]), percent[name], cents(reduced[name]),
                              None if halved is None else cents(halved), raised, compenso, general, over, fee,
                              expenses, taxable, vat, fee + expenses + vat)
+    largest = max(value.total for value in values.values())
+    if largest > AMOUNT_LIMIT:
+        # Of what a saved estimate and its invoices store, the total is the largest: the fee is part of it.
+        raise UserError(f"Il totale del preventivo ({fmt_money(largest)}) supera l'importo massimo registrabile "
+                        f"({fmt_money(AMOUNT_LIMIT)}): controlli gli importi delle spese documentate.",
+                        field="expenses")
     if capped:
         cap = Cap(cap.applies, cap.percent, cap.amount, cap.reason, tuple(capped))
     return FeeResult(inputs, attivo_lines, passivo_lines, sg_percent, cap, values)

@@ -1,4 +1,5 @@
-"""``occ preventivo``: the fee estimate from the command line, the same JSON as the API with ``--json``."""
+"""``occ preventivo``: the fee estimate from the command line. With ``--json`` it prints the JSON of the API;
+with ``--tenant SLUG`` too it takes that Order's defaults, as its API does, so the two answers are equal."""
 from __future__ import annotations
 
 import json
@@ -53,24 +54,49 @@ def table(body: dict) -> str:
 @click.option("--attivo", required=True, help="Attivo in euro (1234.50 o 1.234,50)")
 @click.option("--passivo", required=True, help="Passivo in euro")
 @click.option("--riduzione", default=None,
-              help="Riduzione dell'art. 16 co. 4 (15-40): una sola per minimo, medio e massimo; senza, si usa "
-                   "l'intera forbice (minimo -40 %, massimo -15 %)")
+              help="Una sola riduzione dell'art. 16 co. 4 (15-40) per minimo, medio e massimo")
+@click.option("--intera-forbice", "whole_range", is_flag=True,
+              help="L'intera forbice di legge: minimo ridotto del 40 %, massimo del 15 %")
 @click.option("--spese-generali", "general_expenses", default=None, help="Spese generali in percentuale (10-15)")
 @click.option("--incapiente", is_flag=True, help="Debitore incapiente: compenso dimezzato (art. 283 co. 6)")
 @click.option("--attribuito", default=None, help="Totale attribuito ai creditori (limite dell'art. 16 co. 5)")
 @click.option("--liquidazione", is_flag=True, help="Attivo realizzato e passivo accertato (art. 16 co. 1, art. 18)")
+@click.option("--tenant", "slug", default=None, metavar="SLUG",
+              help="Usa i valori predefiniti dell'Ordine SLUG (lettura e riduzione, spese generali, IVA delle sue "
+                   "fatture, compenso minimo, arrotondamento): il risultato è quello dell'API dell'Ordine")
 @click.option("--json", "as_json", is_flag=True, help="Stampa il risultato in JSON (come l'API)")
-def preventivo(attivo, passivo, riduzione, general_expenses, incapiente, attribuito, liquidazione, as_json):
-    """Calcola il preventivo dei compensi (DM 202/2014) con i valori predefiniti della piattaforma."""
-    from occ_core.cli import fail
-    from occ_core.fees import calculation, inputs
-    from occ_core.fees.preferences import FeePreferences
+@click.pass_obj
+def preventivo(env, attivo, passivo, riduzione, whole_range, general_expenses, incapiente, attribuito, liquidazione,
+               slug, as_json):
+    """Calcola il preventivo dei compensi (DM 202/2014).
 
-    raw = {"attivo": attivo, "passivo": passivo, "reading": "single" if riduzione is not None else "range",
-           "reduction_percent": riduzione, "general_expenses_percent": general_expenses,
-           "incapiente": incapiente, "attributed": attribuito, "liquidation": liquidazione}
+    Senza --tenant valgono i valori predefiniti della piattaforma (una sola riduzione del 15 %, spese generali
+    12,5 %, IVA 22 %); con --tenant SLUG quelli dell'Ordine, e il JSON è lo stesso che l'API dell'Ordine
+    restituisce per gli stessi dati. --riduzione sceglie la lettura «una sola riduzione», --intera-forbice la
+    lettura «intera forbice di legge»; senza l'una né l'altra vale la lettura predefinita."""
+    from occ_core.cli import fail
+
+    if riduzione is not None and whole_range:
+        fail("Indicare --riduzione oppure --intera-forbice, non entrambe.")
+    reading = "single" if riduzione is not None else "range" if whole_range else None
+    raw = {"attivo": attivo, "passivo": passivo, "reading": reading, "reduction_percent": riduzione,
+           "general_expenses_percent": general_expenses, "incapiente": incapiente, "attributed": attribuito,
+           "liquidation": liquidazione}
     try:
-        body = calculation.calculate(inputs.read(raw, FeePreferences()).inputs).as_json()
+        body = estimate(raw, None) if slug is None else _for_order(env, slug, raw)
     except UserError as error:
         fail(error.message)
     click.echo(json.dumps(body, ensure_ascii=False, indent=2) if as_json else table(body))
+
+
+def estimate(raw: dict, tenant) -> dict:
+    from occ_core.fees import inputs
+
+    return inputs.read(raw, tenant).result.as_json()
+
+
+def _for_order(env, slug: str, raw: dict) -> dict:
+    from occ_core.cli import tenant_or_fail
+
+    with env.session() as db:
+        return estimate(raw, tenant_or_fail(db, slug))

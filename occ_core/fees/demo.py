@@ -8,7 +8,6 @@ from occ_core.accounts.services import user_by_email
 from occ_core.dossiers.models import Dossier
 from occ_core.fees import inputs, services
 from occ_core.fees.models import FeeEstimate
-from occ_core.fees.preferences import preferences_of
 
 SHARE = 3  # one dossier in three
 PROPOSALS = ("medio", "minimo", "medio", "massimo")
@@ -18,7 +17,6 @@ def load_demo(db, tenant) -> list[str]:
     from occ_core.demo import DEMO_USERS
 
     env = services.Env(db, tenant, user_by_email(db, DEMO_USERS["segreteria"][0]))
-    prefs = preferences_of(tenant)
     estimated = select(FeeEstimate.dossier_id)
     dossiers = db.scalars(select(Dossier).where(Dossier.tenant_id == tenant.id,
                                                 or_(Dossier.attivo.is_not(None), Dossier.passivo_declared.is_not(None)))
@@ -29,6 +27,6 @@ def load_demo(db, tenant) -> list[str]:
             continue
         raw = {**services.dossier_defaults(dossier), "proposed": PROPOSALS[saved % len(PROPOSALS)],
                "reading": "range" if saved % 2 else "single"}
-        services.save_estimate(env, dossier, inputs.read(raw, prefs), "Preventivo iniziale (dati dichiarati).")
+        services.save_estimate(env, dossier, inputs.read(raw, tenant), "Preventivo iniziale (dati dichiarati).")
         saved += 1
     return [f"Preventivi dei compensi: {saved} salvati sulle pratiche dimostrative."] if saved else []

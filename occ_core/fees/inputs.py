@@ -1,5 +1,6 @@
 """Reading the inputs of an estimate as they arrive from a form, the JSON API or the CLI: amounts typed the
-Italian way or sent as numbers, flags as checkboxes or booleans; what is left out takes the Order's defaults.
+Italian way or sent as numbers, flags as checkboxes or booleans; what is left out takes the Order's defaults
+(or the platform's, for the command line without an Order).
 
 One reader for the three ways in, so that the same inputs give the same estimate everywhere."""
 from __future__ import annotations
@@ -8,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from occ_core.errors import UserError
-from occ_core.fees.calculation import MAX_EXPENSES, Expense, FeeInputs, validate
-from occ_core.fees.preferences import PROPOSED, FeePreferences
+from occ_core.fees.calculation import MAX_EXPENSES, Expense, FeeInputs, FeeResult, calculate
+from occ_core.fees.preferences import PROPOSED, FeePreferences, preferences_of, vat_rate_of
 from occ_core.web.forms import parse_money
 
 FIELDS = ("attivo", "passivo", "reading", "reduction_percent", "general_expenses_percent", "incapiente",
@@ -23,9 +24,10 @@ TEXT_LIMIT = 40
 
 @dataclass(frozen=True)
 class Request:
-    """What was asked: the calculation's inputs and which value is proposed to the debtor."""
+    """What was asked (the calculation's inputs and which value is proposed to the debtor) and its estimate."""
     inputs: FeeInputs
     proposed: str
+    result: FeeResult
 
 
 def _number(value, label: str, field: str) -> Decimal | None:
@@ -86,8 +88,12 @@ def _expenses(rows) -> tuple[Expense, ...]:
     return tuple(found)
 
 
-def read(raw: dict, prefs: FeePreferences) -> Request:
-    """The estimate asked for by ``raw`` (keys of ``FIELDS``); a ``UserError`` for anything wrong."""
+def read(raw: dict, tenant=None) -> Request:
+    """The estimate asked for by ``raw`` (keys of ``FIELDS``), computed; a ``UserError`` for anything wrong,
+    an estimate too large to be stored included. What
+    ``raw`` leaves out takes the defaults of the Order ``tenant`` (its fee preferences, and the IVA of its
+    invoices), or the platform's when ``tenant`` is None."""
+    prefs = preferences_of(tenant) if tenant is not None else FeePreferences()
     unknown = sorted(key for key in raw if key not in FIELDS)
     if unknown:
         raise UserError(f"Campo sconosciuto: «{str(unknown[0])[:TEXT_LIMIT]}».", field=str(unknown[0])[:TEXT_LIMIT])
@@ -110,9 +116,9 @@ def read(raw: dict, prefs: FeePreferences) -> Request:
         attributed=_number(raw.get("attributed"), LABELS["attributed"], "attributed"),
         liquidation=_flag(raw.get("liquidation"), "Liquidazione", "liquidation"),
         expenses=_expenses(raw.get("expenses")),
-        vat_rate=prefs.vat_rate, minimum_fee=prefs.minimum_fee, rounding=prefs.rounding,
+        vat_rate=vat_rate_of(tenant), minimum_fee=prefs.minimum_fee, rounding=prefs.rounding,
         high_cap_at_threshold=prefs.high_cap_at_threshold, cap_exempt_at_threshold=prefs.cap_exempt_at_threshold,
         general_expenses_on_liquidation=prefs.general_expenses_on_liquidation,
     )
     proposed = _choice(raw.get("proposed"), PROPOSED, prefs.proposed, "Valore proposto", "proposed")
-    return Request(validate(inputs), proposed)
+    return Request(inputs, proposed, calculate(inputs))

@@ -1,5 +1,8 @@
 """The Order's fee defaults (tenant.preferences["fees"]): reading of art. 16 co. 4, spese generali, minimum
-fee, start fee, rounding, the gestore's share of collected fees and the readings of the cap's boundaries."""
+fee, start fee, rounding, the gestore's share of collected fees and the readings of the cap's boundaries.
+
+The IVA of a preventivo is not here: it is the one the Order's invoices charge on its fee (``vat_rate_of``),
+configured once with the invoicing, so that the preventivo and the invoice never disagree."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -7,6 +10,10 @@ from decimal import Decimal
 
 from occ_core.errors import UserError
 from occ_core.fees import calculation
+from occ_core.fees.calculation import check_percent
+from occ_core.invoicing.preferences import InvoicingPreferences
+from occ_core.invoicing.preferences import preferences_of as invoicing_preferences_of
+from occ_core.money import HUNDRED, ZERO
 
 PREFERENCE = "fees"
 PROPOSED = {"minimo": "Il valore minimo", "medio": "Il valore medio", "massimo": "Il valore massimo"}
@@ -25,7 +32,6 @@ class FeePreferences:
     start_fee_vat_included: bool = False
     rounding: str = "cent"  # cent | euro
     proposed: str = "medio"  # minimo | medio | massimo
-    vat_rate: Decimal = Decimal("22.00")
     # Share of the fees actually collected that goes to the gestore (e.g. 80: 80 % gestore, 20 % OCC).
     gestore_percent: Decimal = Decimal("80.00")
     # Art. 16 co. 5 speaks of passivo "superiore a 1.000.000" and of amounts "inferiore ad euro 20.000":
@@ -36,22 +42,15 @@ class FeePreferences:
     general_expenses_on_liquidation: bool = True
 
 
-def _percent_field(value, bounds, label: str, field: str) -> None:
-    if not isinstance(value, Decimal) or not value.is_finite() or not bounds[0] <= value <= bounds[1]:
-        raise UserError(f"{label}: indicare una percentuale tra {bounds[0]} e {bounds[1]}.", field=field)
-
-
 def validate(prefs: FeePreferences) -> FeePreferences:
     """``prefs`` if sound, else a ``UserError`` naming the first problem."""
     if prefs.reading not in calculation.READINGS:
         raise UserError("Lettura della riduzione: scelta non valida.", field="reading")
-    _percent_field(prefs.reduction_percent, calculation.REDUCTION_RANGE, "Riduzione predefinita",
-                   "reduction_percent")
-    _percent_field(prefs.general_expenses_percent, calculation.GENERAL_EXPENSES_RANGE, "Spese generali",
-                   "general_expenses_percent")
-    _percent_field(prefs.vat_rate, (calculation.ZERO, calculation.VAT_LIMIT), "Aliquota IVA", "vat_rate")
-    _percent_field(prefs.gestore_percent, (calculation.ZERO, calculation.HUNDRED), "Quota del gestore",
-                   "gestore_percent")
+    check_percent(prefs.reduction_percent, calculation.REDUCTION_RANGE, "Riduzione predefinita",
+                  "reduction_percent")
+    check_percent(prefs.general_expenses_percent, calculation.GENERAL_EXPENSES_RANGE, "Spese generali",
+                  "general_expenses_percent")
+    check_percent(prefs.gestore_percent, (Decimal("0"), HUNDRED), "Quota del gestore", "gestore_percent")
     for name, label in (("minimum_fee", "Compenso minimo"), ("start_fee", "Diritto di avvio")):
         value = getattr(prefs, name)
         if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value <= START_FEE_LIMIT:
@@ -87,3 +86,10 @@ def preferences_of(tenant) -> FeePreferences:
 
 def save(tenant, prefs: FeePreferences) -> None:
     tenant.preferences = {**(tenant.preferences or {}), PREFERENCE: _stored(validate(prefs))}
+
+
+def vat_rate_of(tenant) -> Decimal:
+    """The IVA of the preventivi of the Order ``tenant`` (the platform's default without one): the rate its
+    invoices charge on the fee, 0 when its fees carry a Natura (outside the IVA field, or exempt)."""
+    invoicing = invoicing_preferences_of(tenant) if tenant is not None else InvoicingPreferences()
+    return ZERO if invoicing.vat_nature else invoicing.vat_rate

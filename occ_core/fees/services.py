@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from occ_core.dossiers.actions import actor_id, record_action
 from occ_core.dossiers.models import Dossier
-from occ_core.fees import calculation
 from occ_core.fees.inputs import Request
 from occ_core.fees.models import FeeEstimate
 
@@ -37,9 +36,9 @@ def dossier_defaults(dossier: Dossier) -> dict:
 
 
 def save_estimate(env, dossier: Dossier, request: Request, notes: str = "") -> FeeEstimate:
-    """A new version of ``dossier``'s estimate, computed from ``request`` (``occ_core.fees.inputs.read``)."""
+    """A new version of ``dossier``'s estimate: ``request`` as ``occ_core.fees.inputs.read`` computed it."""
     db = env.dbsession
-    result = calculation.calculate(request.inputs)
+    result = request.result
     # Two users saving at once must not both take the same version number.
     db.scalar(select(Dossier.id).where(Dossier.id == dossier.id).with_for_update())
     version = (db.scalar(select(func.max(FeeEstimate.version)).where(FeeEstimate.dossier_id == dossier.id)) or 0) + 1

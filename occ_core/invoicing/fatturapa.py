@@ -4,7 +4,9 @@ Only the root element is in the namespace: the schema declares its elements unqu
 produced once, on issue, and kept byte for byte: it is what was sent, so it is never regenerated."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -18,8 +20,13 @@ from occ_core.invoicing.totals import Totals
 NAMESPACE = "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.2"
 SCHEMA_FILE = "Schema_del_file_xml_FatturaPA_v1.2.2.xsd"
 SIGNATURE_SCHEMA = "xmldsig-core-schema.xsd"
+# The folder holding the official schema (not shipped: the Agenzia's files are not ours to redistribute); when
+# set, every file is validated against it before the invoice is issued.
+SCHEMA_SETTING = "occ.fatturapa_schema_dir"
 CAUSALE_CHUNK = 200
 PAYMENT_TERMS = "TP02"  # pagamento completo
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,8 @@ def _goods(body, invoice, totals: Totals):
         _fill(detail, ("NumeroLinea", number), ("Descrizione", line.description),
               ("Quantita", f"{Decimal(line.quantity):.2f}"), ("PrezzoUnitario", amount(line.unit_price)),
               ("PrezzoTotale", amount(line.amount)), ("AliquotaIVA", amount(line.vat_rate)),
-              ("Ritenuta", "SI" if line.withholding else None), ("Natura", line.vat_nature))
+              ("Ritenuta", "SI" if line.withholding and totals.withholding else None),
+              ("Natura", line.vat_nature))
     for summary in totals.summaries:
         _fill(_add(goods, "DatiRiepilogo"), ("AliquotaIVA", amount(summary.rate)), ("Natura", summary.nature),
               ("ImponibileImporto", amount(summary.taxable)), ("Imposta", amount(summary.tax)),
@@ -159,6 +167,53 @@ def build(tenant, invoice, prefs, totals: Totals, linked=()) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
+@dataclass(frozen=True)
+class StoredFund:
+    kind: str
+    rate: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What an issued invoice's own file says beyond its columns: the supplier as it was on the day of issue,
+    the cassa, the ritenuta's rate and the documents referred to. The courtesy copy shows these rather than
+    the Order's current data and preferences, which may have changed since."""
+
+    supplier_name: str
+    supplier_address: str
+    supplier_place: str
+    supplier_vat_number: str
+    supplier_tax_code: str
+    pension_fund: StoredFund | None
+    withholding_rate: Decimal | None
+    linked: list[Linked]
+
+
+def _parse(xml: bytes):
+    return etree.fromstring(xml, etree.XMLParser(no_network=True, resolve_entities=False))
+
+
+def read_back(xml: bytes) -> Stored:
+    document = _parse(xml)
+    supplier = document.find("FatturaElettronicaHeader/CedentePrestatore")
+    general = document.find("FatturaElettronicaBody/DatiGenerali/DatiGeneraliDocumento")
+    fund = general.find("DatiCassaPrevidenziale")
+    rate = general.findtext("DatiRitenuta/AliquotaRitenuta")
+    place = " ".join(filter(None, (supplier.findtext(f"Sede/{tag}") for tag in ("CAP", "Comune", "Provincia"))))
+    return Stored(
+        supplier_name=supplier.findtext("DatiAnagrafici/Anagrafica/Denominazione") or "",
+        supplier_address=supplier.findtext("Sede/Indirizzo") or "", supplier_place=place,
+        supplier_vat_number=supplier.findtext("DatiAnagrafici/IdFiscaleIVA/IdCodice") or "",
+        supplier_tax_code=supplier.findtext("DatiAnagrafici/CodiceFiscale") or "",
+        pension_fund=StoredFund(fund.findtext("TipoCassa"), Decimal(fund.findtext("AlCassa")),
+                                Decimal(fund.findtext("ImportoContributoCassa"))) if fund is not None else None,
+        withholding_rate=Decimal(rate) if rate else None,
+        linked=[Linked(related.findtext("IdDocumento"), date.fromisoformat(related.findtext("Data")),
+                       tuple(int(n.text) for n in related.iter("RiferimentoNumeroLinea")))
+                for related in document.iterfind("FatturaElettronicaBody/DatiGenerali/DatiFattureCollegate")])
+
+
 class _LocalSignatureSchema(etree.Resolver):
     """The FatturaPA schema imports xmldsig from the W3C site: read the copy beside it instead."""
 
@@ -181,10 +236,21 @@ def schema(directory: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(folder / SCHEMA_FILE), parser))
 
 
+def configured_schema(settings) -> str | None:
+    """The folder of ``occ.fatturapa_schema_dir`` if it holds the schema, else None (no validation)."""
+    folder = (settings.get(SCHEMA_SETTING) or "").strip()
+    if not folder:
+        return None
+    if not (Path(folder) / SCHEMA_FILE).is_file():
+        log.warning("%s names %s, which does not hold %s: FatturaPA files are not validated", SCHEMA_SETTING,
+                    folder, SCHEMA_FILE)
+        return None
+    return folder
+
+
 def schema_errors(xml: bytes, directory) -> list[str]:
-    """What the official schema says is wrong with ``xml`` (empty when valid)."""
+    """What the official schema says is wrong with ``xml`` (empty when valid), each with its element."""
     validator = schema(str(directory))
-    document = etree.fromstring(xml, etree.XMLParser(no_network=True, resolve_entities=False))
-    if validator.validate(document):
+    if validator.validate(_parse(xml)):
         return []
-    return [f"riga {error.line}: {error.message}" for error in validator.error_log]
+    return [f"{(error.path or '').rsplit('/', 1)[-1]}: {error.message}" for error in validator.error_log]

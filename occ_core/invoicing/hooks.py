@@ -20,6 +20,15 @@ def occ_permissions():
 
 
 @hookimpl
+def occ_settings_defaults():
+    from occ_core.invoicing.fatturapa import SCHEMA_SETTING
+
+    # Empty: the official schema is not shipped, so files are validated only where an installation points
+    # at its copy (OCC_FATTURAPA_SCHEMA_DIR).
+    return {SCHEMA_SETTING: ""}
+
+
+@hookimpl
 def occ_pyramid_configure(config):
     config.include("occ_core.invoicing.views")
 

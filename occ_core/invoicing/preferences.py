@@ -47,16 +47,22 @@ def _rate(value: Decimal, label: str, field: str) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+def checked_iban(value: str) -> str:
+    """``value`` without spaces if it is an IBAN (or empty), else a ``UserError``."""
+    account = stdnum_iban.compact(value or "")
+    if not account:
+        return ""
+    try:
+        return stdnum_iban.validate(account)
+    except ValidationError:
+        raise UserError("IBAN: il codice non è valido, lo controlli.", field="iban") from None
+
+
 def validate(prefs: InvoicingPreferences) -> InvoicingPreferences:
     """``prefs`` made tidy if sound, else a ``UserError`` naming the first problem."""
     if prefs.regime not in REGIMES:
         raise UserError("Regime fiscale: scelta non valida.", field="regime")
-    account = stdnum_iban.compact(prefs.iban or "")
-    if account:
-        try:
-            account = stdnum_iban.validate(account)
-        except ValidationError:
-            raise UserError("IBAN: il codice non è valido, lo controlli.", field="iban") from None
+    account = checked_iban(prefs.iban)
     if not 0 <= prefs.payment_days <= MAX_PAYMENT_DAYS:
         raise UserError(f"Termini di pagamento: indicare un numero di giorni da 0 a {MAX_PAYMENT_DAYS}.",
                         field="payment_days")

@@ -20,14 +20,34 @@ RECIPIENT_CODE = re.compile(r"[A-Z0-9]{7}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 POSTAL_CODE = re.compile(r"[0-9]{5}")
 PROVINCE = re.compile(r"[A-Z]{2}")
-# The schema's "Latin" strings: Basic Latin and Latin-1 Supplement only.
-LATIN = re.compile(r"[\u0020-\u007e\u00a0-\u00ff\n\r\t]*")
+# The schema's String*LatinType: Basic Latin and Latin-1 Supplement only (line ends become spaces).
+LATIN = re.compile(r"[\u0020-\u007e\u00a0-\u00ff\n\r\t]")
+# What a word processor types for the plain characters the schema wants.
+PLAIN = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+         "\u2013": "-", "\u2014": "-", "\u2026": "...", "\u20ac": "EUR", "\u2022": "-"}
 
 
-def _latin(label: str, value: str) -> list[str]:
-    if LATIN.fullmatch(value or ""):
+def _latin(label: str, value: str, where: str = "") -> list[str]:
+    wrong = next((char for char in value or "" if not LATIN.fullmatch(char)), None)
+    if wrong is None:
         return []
-    return [f"{label}: contiene caratteri che la fattura elettronica non ammette (solo lettere latine)."]
+    shown = f"«{wrong}»" if wrong.isprintable() else "non stampabile"
+    hint = f" con «{PLAIN[wrong]}»" if wrong in PLAIN else ""
+    return [f"{label}: il carattere {shown} (U+{ord(wrong):04X}) non è ammesso dalla fattura elettronica, che "
+            f"accetta solo i caratteri latini: lo sostituisca{hint}{where}."]
+
+
+def supplier_problems(tenant) -> list[str]:
+    """The Order's own data written in the file: the schema's Latin patterns apply to them too."""
+    where = " nei parametri dell'Ordine (pagina «Impostazioni dell'Ordine»)"
+    problems = []
+    for label, value in (("Ordine, denominazione", tenant.display_name), ("Ordine, indirizzo", tenant.address),
+                         ("Ordine, comune", tenant.city)):
+        problems += _latin(label, value, where)
+    if tenant.province and not PROVINCE.fullmatch(tenant.province.upper()):
+        problems.append("Ordine, provincia: si indica con la sigla di due lettere; la corregga nei parametri "
+                        "dell'Ordine.")
+    return problems
 
 
 def line_problems(number: int, line) -> list[str]:
@@ -93,12 +113,13 @@ def customer_problems(invoice) -> list[str]:
     return problems
 
 
-def problems(tenant, invoice, prefs, today: date, corrected=None) -> list[str]:
-    """Everything that keeps ``invoice`` (dated ``today``) from being issued; empty when it can be."""
+def problems(tenant, invoice, prefs) -> list[str]:
+    """Everything that keeps ``invoice`` from being issued; empty when it can be."""
     found = []
     supplier = identity_problem(tenant)
     if supplier:
         found.append(supplier)
+    found += supplier_problems(tenant)
     lines = list(invoice.lines)
     if not lines:
         found.append("La fattura non ha righe: ne aggiunga almeno una.")
@@ -106,10 +127,6 @@ def problems(tenant, invoice, prefs, today: date, corrected=None) -> list[str]:
         found += line_problems(number, line)
     found += customer_problems(invoice)
     found += _latin("Causale", invoice.causale or "")
-    if invoice.issued_on is not None and invoice.issued_on > today:
-        found.append("La data della fattura non può essere futura.")
-    if invoice.kind == "credit_note" and (corrected is None or corrected.status != "issued"):
-        found.append("La nota di credito deve riferirsi a una fattura emessa.")
     if lines and not found:
         totals = compute(invoice, prefs)
         if (invoice.total, invoice.vat_amount, invoice.amount_due) != (totals.total, totals.vat, totals.amount_due):
@@ -120,3 +137,13 @@ def problems(tenant, invoice, prefs, today: date, corrected=None) -> list[str]:
         if totals.total > AMOUNT_LIMIT:
             found.append("Il totale è troppo grande per la fattura elettronica.")
     return found
+
+
+def date_problem(day: date, last_day: date | None) -> str | None:
+    """Invoices are numbered in the order of their dates (art. 21 DPR 633/1972): one dated before the last
+    issued invoice of its year would get a higher number with an earlier date."""
+    if last_day is None or day >= last_day:
+        return None
+    return (f"La fattura sarebbe datata {day.strftime('%d/%m/%Y')}, prima dell'ultima fattura emessa nel "
+            f"{day.year} (del {last_day.strftime('%d/%m/%Y')}): le fatture si numerano in ordine di data "
+            "(art. 21 DPR 633/1972).")

@@ -12,12 +12,13 @@ from decimal import Decimal, InvalidOperation
 from hashlib import sha256
 from typing import Callable, Mapping
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from occ_core.audit.services import record
 from occ_core.clock import ROME
 from occ_core.db import utcnow
-from occ_core.dossiers.actions import record_action
+from occ_core.dossiers.actions import actor_id, record_action
 from occ_core.dossiers.fields import without_control_characters
 from occ_core.dossiers.models import Debtor, Dossier
 from occ_core.errors import UserError
@@ -25,19 +26,21 @@ from occ_core.fees.services import latest_estimate
 from occ_core.invoicing import fatturapa, numbering, sdi_rules, totals
 from occ_core.invoicing.codes import CATEGORIES, CUSTOMER_KINDS, KINDS
 from occ_core.invoicing.models import Invoice, InvoiceLine
-from occ_core.invoicing.preferences import preferences_of
+from occ_core.invoicing.preferences import checked_iban, preferences_of
+from occ_core.invoicing.settlement import credited_totals
 from occ_core.ledger.models import Movement
+from occ_core.money import CENT, ZERO, cents
 from occ_core.web.forms import parse_date, parse_money
+from occ_core.web.ui import fmt_money
 
 VIEW, MANAGE, ISSUE = "accounting:invoice:view", "accounting:invoice:manage", "accounting:invoice:issue"
 SETTINGS = "accounting:settings:edit"
 DRAFT, ISSUED = "draft", "issued"
 STATUSES = {DRAFT: "Bozza", ISSUED: "Emessa"}
-PAYMENT_STATUSES = {"unpaid": "Da incassare", "partial": "Incassata in parte", "paid": "Incassata"}
 NO_CODE = "0000000"
 QUANTITY_LIMIT = Decimal("9999999999.99")
-VAT_RATES = (Decimal("22.00"), Decimal("10.00"), Decimal("5.00"), Decimal("4.00"), Decimal("0.00"))
 FROZEN = "La fattura è già emessa e non si modifica più: per correggerla emetta una nota di credito."
+GONE = "La bozza non esiste più: è stata eliminata nel frattempo."
 # Header fields of a draft: form name -> (column, label, length).
 CUSTOMER_FIELDS = {
     "customer_first_name": ("Nome", 60), "customer_last_name": ("Cognome", 60),
@@ -75,25 +78,6 @@ def customer_name(invoice: Invoice) -> str:
     return invoice.customer_company
 
 
-def paid_amount(db, invoice: Invoice) -> Decimal:
-    """What was collected against ``invoice``: its entrate less its uscite."""
-    signed = case((Movement.direction == "entrata", Movement.amount), else_=-Movement.amount)
-    return db.scalar(select(func.coalesce(func.sum(signed), 0)).where(Movement.invoice_id == invoice.id)) or Decimal(0)
-
-
-def settled_amount(db, invoice: Invoice) -> Decimal:
-    """How much of the invoice's amount due is settled: collected, or refunded for a credit note."""
-    paid = Decimal(paid_amount(db, invoice))
-    return -paid if invoice.kind == "credit_note" else paid
-
-
-def payment_status(db, invoice: Invoice, settled: Decimal | None = None) -> str:
-    settled = settled_amount(db, invoice) if settled is None else settled
-    if settled <= 0:
-        return "unpaid"
-    return "paid" if settled >= invoice.amount_due else "partial"
-
-
 def payments(db, invoice: Invoice) -> list[Movement]:
     return list(db.scalars(select(Movement).where(Movement.invoice_id == invoice.id)
                            .order_by(Movement.on, Movement.id)))
@@ -103,20 +87,61 @@ def dossier_invoices(db, dossier_id: int) -> list[Invoice]:
     return list(db.scalars(select(Invoice).where(Invoice.dossier_id == dossier_id).order_by(Invoice.id)))
 
 
-def deducted_ids(db, excluding: Invoice | None = None) -> set[int]:
-    """The advance invoices already deducted by a final invoice (issued, or another draft)."""
-    query = select(InvoiceLine.refers_to_invoice_id).where(InvoiceLine.refers_to_invoice_id.is_not(None))
-    if excluding is not None and excluding.id is not None:
-        query = query.where(InvoiceLine.invoice_id != excluding.id)
-    return set(db.scalars(query))
+def fully_credited(invoice: Invoice, credited: Mapping[int, Decimal]) -> bool:
+    return credited.get(invoice.id, ZERO) >= invoice.total > 0
+
+
+def deducted_ids(db) -> set[int]:
+    """The advance invoices deducted by an issued invoice that still stands (not fully credited): a draft
+    deducts nothing until it is issued, and a final invoice wholly cancelled by credit notes gives its
+    advances back to the next one."""
+    rows = db.execute(select(InvoiceLine.refers_to_invoice_id, Invoice).join(
+        Invoice, InvoiceLine.invoice_id == Invoice.id).where(
+        Invoice.status == ISSUED, Invoice.kind != "credit_note", InvoiceLine.refers_to_invoice_id.is_not(None))).all()
+    credited = credited_totals(db, {invoice.id for _, invoice in rows})
+    return {advance_id for advance_id, invoice in rows if not fully_credited(invoice, credited)}
+
+
+def _by_rate(lines, sign: int = 1, into: dict | None = None) -> dict[tuple[Decimal, str], Decimal]:
+    """The amounts of ``lines`` per IVA rate and Natura, the bollo's re-charge aside."""
+    found = {} if into is None else into
+    for line in lines:
+        if line.category != "stamp_recharge":
+            key = (Decimal(line.vat_rate).quantize(CENT), line.vat_nature or "")
+            found[key] = found.get(key, ZERO) + sign * line.amount
+    return found
+
+
+def advance_remainders(db, advances) -> dict[int, dict[tuple[Decimal, str], Decimal]]:
+    """What is left of each advance per rate once its issued credit notes are taken off: what a final
+    invoice may still deduct."""
+    left = {advance.id: _by_rate(advance.lines) for advance in advances}
+    if left:
+        notes = db.scalars(select(Invoice).options(selectinload(Invoice.lines)).where(
+            Invoice.kind == "credit_note", Invoice.status == ISSUED, Invoice.corrects_id.in_(left)))
+        for note in notes:
+            _by_rate(note.lines, -1, left[note.corrects_id])
+    return left
+
+
+def locked(db, invoice_id) -> Invoice | None:
+    """The invoice read again from the database, its row locked until the transaction ends: what a page
+    loaded earlier may be stale (issued or deleted meanwhile by a double click or another page). Lines come
+    with it, fresh too, since whoever changes them holds this lock."""
+    return db.scalar(select(Invoice).where(Invoice.id == invoice_id).options(selectinload(Invoice.lines))
+                     .with_for_update().execution_options(populate_existing=True))
 
 
 # --- drafts ---------------------------------------------------------------------------------------------------
 
-def _draft(invoice: Invoice) -> Invoice:
-    if invoice.status != DRAFT:
+def _draft(env, invoice: Invoice) -> Invoice:
+    """``invoice`` locked and still a draft, or a ``UserError``: every change of a draft starts here."""
+    current = locked(env.dbsession, invoice.id)
+    if current is None:
+        raise UserError(GONE)
+    if current.status != DRAFT:
         raise UserError(FROZEN)
-    return invoice
+    return current
 
 
 def _fit(value, length: int) -> str:
@@ -151,7 +176,7 @@ def first_debtor(db, dossier: Dossier) -> Debtor | None:
 def _line(invoice: Invoice, category: str, description: str, unit_price: Decimal, vat_rate: Decimal,
           vat_nature: str = "", quantity: Decimal = Decimal("1.00"), refers_to: int | None = None) -> InvoiceLine:
     line = InvoiceLine(tenant_id=invoice.tenant_id, position=len(invoice.lines) + 1, category=category,
-                       description=description, quantity=quantity, unit_price=totals.money(unit_price),
+                       description=description, quantity=quantity, unit_price=cents(unit_price),
                        amount=totals.line_amount(quantity, unit_price), vat_rate=vat_rate,
                        vat_nature=vat_nature if vat_rate == 0 else "", withholding=False,
                        refers_to_invoice_id=refers_to)
@@ -191,7 +216,7 @@ def start_fee_line(env, invoice: Invoice, dossier: Dossier, prefs) -> None:
     fees = fee_preferences(env.tenant)
     price = Decimal(fees.start_fee)
     if fees.start_fee_vat_included and prefs.vat_rate:
-        price = totals.money(price * 100 / (100 + prefs.vat_rate))
+        price = cents(price * 100 / (100 + prefs.vat_rate))
     _line(invoice, "start_fee", f"Spese di avvio della procedura, pratica {dossier.reference}", price,
           prefs.vat_rate, prefs.vat_nature)
 
@@ -203,27 +228,27 @@ def has_start_fee(db, dossier: Dossier) -> bool:
 
 
 def deduction_lines(db, invoice: Invoice, dossier: Dossier) -> None:
-    """A negative line per rate of every issued advance of the dossier not yet deducted, referring to it."""
-    taken = deducted_ids(db, invoice)
+    """A negative line per rate of every issued advance of the dossier not yet deducted, referring to it:
+    for the part its credit notes left, nothing for one credited in full."""
+    taken = deducted_ids(db)
     advances = [a for a in dossier_invoices(db, dossier.id)
                 if a.kind == "advance" and a.status == ISSUED and a.id not in taken]
+    remainders = advance_remainders(db, advances)
     for advance in advances:
-        by_rate: dict[tuple[Decimal, str], Decimal] = {}
-        for line in advance.lines:
-            if line.category != "stamp_recharge":
-                key = (line.vat_rate, line.vat_nature)
-                by_rate[key] = by_rate.get(key, Decimal(0)) + line.amount
-        for (rate, nature), amount in by_rate.items():
-            _line(invoice, "advance_deduction",
-                  f"Detrazione acconto: fattura n. {fatturapa.document_number(advance)} del "
-                  f"{advance.issued_on.strftime('%d/%m/%Y')}", -amount, rate, nature, refers_to=advance.id)
+        for (rate, nature), amount in remainders[advance.id].items():
+            if amount > 0:
+                _line(invoice, "advance_deduction",
+                      f"Detrazione acconto: fattura n. {fatturapa.document_number(advance)} del "
+                      f"{advance.issued_on.strftime('%d/%m/%Y')}", -amount, rate, nature, refers_to=advance.id)
 
 
 def copy_lines(invoice: Invoice, corrected: Invoice) -> None:
+    """The corrected invoice's lines, without their references to advances: a credit note deducts nothing,
+    and DatiFattureCollegate names the invoice it corrects instead."""
     for line in corrected.lines:
         if line.category != "stamp_recharge":
             _line(invoice, line.category, line.description, line.unit_price, line.vat_rate, line.vat_nature,
-                  line.quantity, line.refers_to_invoice_id)
+                  line.quantity)
 
 
 def create_draft(env, dossier: Dossier | None, kind: str, *, amount: Decimal | None = None,
@@ -240,6 +265,9 @@ def create_draft(env, dossier: Dossier | None, kind: str, *, amount: Decimal | N
     if kind == "credit_note":
         if corrects is None or corrects.status != ISSUED or corrects.kind == "credit_note":
             raise UserError("La nota di credito si fa a partire da una fattura emessa.", field="corrects")
+        if fully_credited(corrects, credited_totals(db, [corrects.id])):
+            raise UserError(f"La fattura n. {fatturapa.document_number(corrects)} è già stornata per intero da "
+                            "note di credito.", field="corrects")
         dossier = db.get(Dossier, corrects.dossier_id) if corrects.dossier_id else None
     elif dossier is None:
         raise UserError("Indicare la pratica da fatturare.", field="dossier")
@@ -247,7 +275,7 @@ def create_draft(env, dossier: Dossier | None, kind: str, *, amount: Decimal | N
         raise UserError("Indicare l'importo dell'acconto richiesto (maggiore di zero).", field="amount")
     issue_day = datetime.now(ROME).date()
     invoice = Invoice(tenant_id=env.tenant.id, kind=kind, status=DRAFT, dossier_id=dossier.id if dossier else None,
-                      corrects_id=corrects.id if corrects else None, created_by_id=_actor_id(env),
+                      corrects_id=corrects.id if corrects else None, created_by_id=actor_id(env),
                       iban=prefs.iban, payment_method="MP05", due_on=issue_day + timedelta(days=prefs.payment_days),
                       customer_withholds=False, lines=[])
     if corrects is not None:
@@ -292,6 +320,11 @@ def recompute(invoice: Invoice, prefs) -> totals.Totals:
     for position, line in enumerate(invoice.lines, start=1):
         line.position = position
     result = totals.compute(invoice, prefs)
+    if result.withholding is None:
+        # Lines marked Ritenuta=SI without DatiRitenuta are refused by the SdI (error 00415): a base of zero or
+        # less (advances covering the fee) has no ritenuta, so no line bears one.
+        for line in invoice.lines:
+            line.withholding = False
     totals.apply(invoice, result)
     return result
 
@@ -307,7 +340,7 @@ def _text(value, label: str, limit: int, required: bool = False) -> str:
 
 def update_header(env, invoice: Invoice, data: Mapping) -> None:
     """Customer, causale, due date and payment of a draft, from form values; all checked before any is set."""
-    _draft(invoice)
+    invoice = _draft(env, invoice)
     kind = data.get("customer_kind", invoice.customer_kind)
     if kind not in CUSTOMER_KINDS:
         raise UserError("Tipo di cliente non valido.", field="customer_kind")
@@ -316,6 +349,7 @@ def update_header(env, invoice: Invoice, data: Mapping) -> None:
         text = _text(data.get(name, getattr(invoice, name)), field_label, limit)
         values[name] = text.upper().replace(" ", "") if name in UPPER_FIELDS else text
     values["customer_recipient_code"] = values["customer_recipient_code"] or NO_CODE
+    values["iban"] = checked_iban(values["iban"])
     causale = _text(data.get("causale", invoice.causale), "Causale", CAUSALE_LIMIT)
     due_on = parse_date(data.get("due_on", ""), "Scadenza") if "due_on" in data else invoice.due_on
     for name, value in values.items():
@@ -360,7 +394,7 @@ def _line_values(data: Mapping, prefs) -> dict:
 
 
 def add_line(env, invoice: Invoice, data: Mapping) -> InvoiceLine:
-    _draft(invoice)
+    invoice = _draft(env, invoice)
     prefs = preferences_of(env.tenant)
     values = _line_values(data, prefs)
     line = _line(invoice, values["category"], values["description"], values["unit_price"], values["vat_rate"],
@@ -377,7 +411,7 @@ def _line_of(invoice: Invoice, line_id) -> InvoiceLine:
 
 
 def update_line(env, invoice: Invoice, line_id, data: Mapping) -> InvoiceLine:
-    _draft(invoice)
+    invoice = _draft(env, invoice)
     prefs = preferences_of(env.tenant)
     line = _line_of(invoice, line_id)
     if line.category == "stamp_recharge":
@@ -391,20 +425,14 @@ def update_line(env, invoice: Invoice, line_id, data: Mapping) -> InvoiceLine:
 
 
 def remove_line(env, invoice: Invoice, line_id) -> None:
-    _draft(invoice)
+    invoice = _draft(env, invoice)
     invoice.lines.remove(_line_of(invoice, line_id))
     recompute(invoice, preferences_of(env.tenant))
 
 
 def delete_draft(env, invoice: Invoice) -> None:
-    _draft(invoice)
-    env.dbsession.delete(invoice)
+    env.dbsession.delete(_draft(env, invoice))
     env.dbsession.flush()
-
-
-def _actor_id(env) -> int | None:
-    user = getattr(env, "identity", None)
-    return user.id if user is not None else None
 
 
 # --- issue ----------------------------------------------------------------------------------------------------
@@ -426,10 +454,10 @@ def linked_invoices(db, invoice: Invoice) -> list[fatturapa.Linked]:
 
 
 def deduction_problems(db, invoice: Invoice) -> list[str]:
-    taken = {line.refers_to_invoice_id for line in db.scalars(
-        select(InvoiceLine).join(Invoice, InvoiceLine.invoice_id == Invoice.id)
-        .where(Invoice.status == ISSUED, InvoiceLine.refers_to_invoice_id.is_not(None)))}
-    found = []
+    """Deduction lines that refer to no issued advance, to one already deducted by another invoice, or to
+    more of it than its credit notes left."""
+    taken = deducted_ids(db)
+    found, deducted = [], {}
     for line in invoice.lines:
         if line.refers_to_invoice_id is None:
             continue
@@ -439,29 +467,81 @@ def deduction_problems(db, invoice: Invoice) -> list[str]:
         elif advance.id in taken:
             found.append(f"Riga {line.position}: l'acconto n. {fatturapa.document_number(advance)} è già stato "
                          "detratto da un'altra fattura.")
+        else:
+            deducted[advance] = deducted.get(advance, ZERO) - line.amount
+    remainders = advance_remainders(db, deducted)
+    for advance, amount in deducted.items():
+        left = sum(remainders[advance.id].values(), ZERO)
+        number = fatturapa.document_number(advance)
+        if left <= 0:
+            found.append(f"L'acconto n. {number} è stornato per intero da note di credito: tolga la riga che lo "
+                         "detrae.")
+        elif amount > left:
+            found.append(f"La detrazione dell'acconto n. {number} ({fmt_money(amount)}) supera quanto ne resta "
+                         f"dopo le note di credito ({fmt_money(left)}).")
     return found
+
+
+def credit_problems(db, invoice: Invoice, corrected: Invoice | None) -> list[str]:
+    """A credit note corrects an issued invoice, and all its issued credit notes together take off at most its
+    total: an invoice is never credited twice."""
+    if invoice.kind != "credit_note":
+        return []
+    if corrected is None or corrected.status != ISSUED or corrected.kind == "credit_note":
+        return ["La nota di credito deve riferirsi a una fattura emessa."]
+    left = corrected.total - credited_totals(db, [corrected.id]).get(corrected.id, ZERO)
+    if invoice.total > left:
+        return [f"La nota di credito ({fmt_money(invoice.total)}) supera quanto resta da stornare della fattura "
+                f"n. {fatturapa.document_number(corrected)} ({fmt_money(left)}): le note di credito già emesse ne "
+                "hanno stornato il resto."]
+    return []
+
+
+def last_issue_day(db, year: int) -> date | None:
+    return db.scalar(select(func.max(Invoice.issued_on)).where(Invoice.status == ISSUED, Invoice.year == year))
+
+
+def schema_problems(env, xml: bytes) -> list[str]:
+    folder = fatturapa.configured_schema(getattr(env.registry, "settings", None) or {})
+    return fatturapa.schema_errors(xml, folder) if folder else []
 
 
 def issue(env, invoice: Invoice, clock: Callable[[], datetime] = utcnow) -> Invoice:
     """Check the invoice as the SdI would, give it the next number and the date (Rome), write its FatturaPA
-    file and freeze it. Refused with every problem listed, and nothing changed, if anything is wrong."""
-    _draft(invoice)
+    file and freeze it. Refused with every problem listed, and nothing changed, if anything is wrong.
+
+    The draft's row is locked first, then the invoices it refers to (the one it corrects, the advances it
+    deducts): a double click, or two final invoices deducting one advance, wait for each other and the
+    second sees what the first did. A refusal after the number was taken rolls the transaction back, and
+    the number with it."""
     db, tenant, prefs = env.dbsession, env.tenant, preferences_of(env.tenant)
+    invoice = _draft(env, invoice)
+    corrected = locked(db, invoice.corrects_id) if invoice.corrects_id else None
+    for advance_id in sorted({line.refers_to_invoice_id for line in invoice.lines if line.refers_to_invoice_id}):
+        locked(db, advance_id)
     result = recompute(invoice, prefs)
     moment = clock()
     day = moment.astimezone(ROME).date()
-    corrected = db.get(Invoice, invoice.corrects_id) if invoice.corrects_id else None
-    problems = sdi_rules.problems(tenant, invoice, prefs, day, corrected) + deduction_problems(db, invoice)
+    problems = (sdi_rules.problems(tenant, invoice, prefs) + credit_problems(db, invoice, corrected)
+                + deduction_problems(db, invoice))
     if problems:
         raise UserError("La fattura non può essere emessa: " + " ".join(problems))
     invoice.year, invoice.issued_on = day.year, day
     invoice.number = numbering.next_number(db, tenant.id, day.year)
+    # Checked under the counter's lock, which makes the year's issues one at a time.
+    problem = sdi_rules.date_problem(day, last_issue_day(db, day.year))
+    if problem:
+        raise UserError("La fattura non può essere emessa: " + problem)
     invoice.transmission_number = numbering.next_transmission(db, tenant.id)
-    invoice.issued_at, invoice.issued_by_id = moment, _actor_id(env)
+    invoice.issued_at, invoice.issued_by_id = moment, actor_id(env)
     if invoice.due_on is None or invoice.due_on < day:
         invoice.due_on = day + timedelta(days=prefs.payment_days)
     invoice.iban = invoice.iban or prefs.iban
     invoice.xml = fatturapa.build(tenant, invoice, prefs, result, linked_invoices(db, invoice))
+    errors = schema_problems(env, invoice.xml)
+    if errors:
+        raise UserError("La fattura non può essere emessa: il file FatturaPA non rispetta lo schema ufficiale ("
+                        + "; ".join(errors[:5]) + "). Corregga i dati indicati e riprovi.")
     invoice.xml_sha256 = sha256(invoice.xml).hexdigest()
     invoice.xml_filename = numbering.xml_filename(tenant.partita_iva, invoice.transmission_number)
     invoice.status = ISSUED
@@ -471,7 +551,7 @@ def issue(env, invoice: Invoice, clock: Callable[[], datetime] = utcnow) -> Invo
     if invoice.dossier_id:
         record_action(env, db.get(Dossier, invoice.dossier_id), "invoice.issued", **details)
     else:
-        record(db, "invoice.issued", tenant_id=tenant.id, user_id=_actor_id(env), object_type="Invoice",
+        record(db, "invoice.issued", tenant_id=tenant.id, user_id=actor_id(env), object_type="Invoice",
                object_id=invoice.id, details=details)
     return invoice
 

@@ -7,12 +7,11 @@ cassa previdenziale joins the taxable amount of its rate; the ritenuta is only o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from occ_core.invoicing.codes import PENSION_FUNDS_WITHHELD
+from occ_core.money import CENT, ZERO, cents, percent_of
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 STAMP_DUTY = Decimal("2.00")
 # Art. 13 Tariffa parte I DPR 642/72: the bollo is due above 77,47 euro (77,47 itself is not).
 STAMP_THRESHOLD = Decimal("77.47")
@@ -20,16 +19,8 @@ STAMP_THRESHOLD = Decimal("77.47")
 SERVICE_CATEGORIES = ("start_fee", "fee", "general_expenses", "advance_deduction", "other")
 
 
-def money(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
-    return money(Decimal(quantity) * Decimal(unit_price))
-
-
-def percent_of(base: Decimal, rate: Decimal) -> Decimal:
-    return money(base * Decimal(rate) / 100)
+    return cents(Decimal(quantity) * Decimal(unit_price))
 
 
 @dataclass(frozen=True)
@@ -103,24 +94,27 @@ def compute(invoice, prefs) -> Totals:
     for line in lines:
         key = (Decimal(line.vat_rate).quantize(CENT), line.vat_nature or "")
         groups[key] = groups.get(key, ZERO) + line.amount
-    fund = None
-    if prefs.pension_fund:
-        base = sum((line.amount for line in lines if line.category in SERVICE_CATEGORIES), ZERO)
-        if base:
-            fund = PensionFund(prefs.pension_fund, prefs.pension_fund_rate, base,
-                               percent_of(base, prefs.pension_fund_rate), prefs.vat_rate,
-                               prefs.vat_nature if prefs.vat_rate == 0 else "",
-                               withholding_applies(invoice, prefs) and prefs.pension_fund in PENSION_FUNDS_WITHHELD)
-            key = (Decimal(prefs.vat_rate).quantize(CENT), fund.nature)
-            groups[key] = groups.get(key, ZERO) + fund.amount
+    applies = withholding_applies(invoice, prefs)
+    fund_base = sum((line.amount for line in lines if line.category in SERVICE_CATEGORIES), ZERO) \
+        if prefs.pension_fund else ZERO
+    fund_amount = percent_of(fund_base, prefs.pension_fund_rate) if fund_base else ZERO
+    fund_withheld = applies and prefs.pension_fund in PENSION_FUNDS_WITHHELD
     withholding = None
-    if withholding_applies(invoice, prefs):
+    if applies:
         base = sum((line.amount for line in lines if line.withholding), ZERO) + (
-            fund.amount if fund and fund.withheld else ZERO)
+            fund_amount if fund_withheld else ZERO)
         if base > 0:
             withholding = Withholding(prefs.withholding, prefs.withholding_rate, base,
                                       percent_of(base, prefs.withholding_rate), prefs.withholding_reason)
-    summaries = [Summary(rate, nature, money(taxable), percent_of(taxable, rate))
+    fund = None
+    if fund_base:
+        # Ritenuta=SI without DatiRitenuta is refused by the SdI (error 00415): the cassa is marked only when
+        # the invoice has a ritenuta, which a base of zero or less (advances covering the fee) leaves out.
+        fund = PensionFund(prefs.pension_fund, prefs.pension_fund_rate, fund_base, fund_amount, prefs.vat_rate,
+                           prefs.vat_nature if prefs.vat_rate == 0 else "", fund_withheld and withholding is not None)
+        key = (Decimal(prefs.vat_rate).quantize(CENT), fund.nature)
+        groups[key] = groups.get(key, ZERO) + fund.amount
+    summaries = [Summary(rate, nature, cents(taxable), percent_of(taxable, rate))
                  for (rate, nature), taxable in sorted(groups.items(), key=lambda item: (-item[0][0], item[0][1]))]
     taxable = sum((s.taxable for s in summaries if s.rate > 0), ZERO)
     vat = sum((s.tax for s in summaries), ZERO)

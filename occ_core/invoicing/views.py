@@ -5,7 +5,10 @@ Order's invoicing settings.
 Every invoice is looked up through the request's session, bound to the Order of the URL."""
 from __future__ import annotations
 
+import logging
+
 from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPFound, HTTPNotFound
+from pyramid.renderers import render
 from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
@@ -15,15 +18,18 @@ from occ_core.clock import today
 from occ_core.dispatch.services import queue_email
 from occ_core.dossiers.models import Dossier
 from occ_core.errors import UserError
-from occ_core.invoicing import codes, fatturapa, preferences, services, totals
+from occ_core.invoicing import codes, fatturapa, preferences, services, settlement, totals
 from occ_core.invoicing.models import Invoice
+from occ_core.ledger.services import METHODS
+from occ_core.protocol.daily import soffice_of
+from occ_core.protocol.daily_pdf import START_SECONDS, ConversionFailed, convert
 from occ_core.web.forms import param, parse_date, parse_money, posted, refuse
-from occ_core.web.ui import csv_response, fmt_date
+from occ_core.web.ui import csv_response, fmt_date, fmt_money
 
 TEMPLATES = "occ_core:invoicing/templates/"
 DOSSIER_CHOICES = 300
-PAYMENT_METHODS = {"transfer": "Bonifico", "pagopa": "pagoPA", "pos": "POS", "cash": "Contanti",
-                   "cheque": "Assegno", "other": "Altro"}
+
+log = logging.getLogger(__name__)
 
 
 def includeme(config):
@@ -49,7 +55,7 @@ def invoice_from_url(request) -> Invoice:
 
 
 def common(request, **values) -> dict:
-    return {"codes": codes, "statuses": services.STATUSES, "payment_statuses": services.PAYMENT_STATUSES,
+    return {"codes": codes, "statuses": services.STATUSES, "payment_statuses": settlement.PAYMENT_STATUSES,
             "invoice_url": lambda route, **parts: url(request, route, **parts), "label": services.label,
             "customer_name": services.customer_name, "error": None, **values}
 
@@ -61,7 +67,7 @@ def _filters(request) -> dict:
     return {"year": int(year) if year.isdigit() and len(year) == 4 else None,
             "kind": param(request, "kind") if param(request, "kind") in codes.KINDS else "",
             "status": param(request, "status") if param(request, "status") in services.STATUSES else "",
-            "payment": param(request, "payment") if param(request, "payment") in services.PAYMENT_STATUSES else "",
+            "payment": param(request, "payment") if param(request, "payment") in settlement.PAYMENT_STATUSES else "",
             "dossier": param(request, "dossier").strip()[:20], "customer": param(request, "customer").strip()[:60]}
 
 
@@ -73,7 +79,7 @@ def listed(request, filters: dict) -> list[dict]:
         query = query.where(Invoice.kind == filters["kind"])
     if filters["status"]:
         query = query.where(Invoice.status == filters["status"])
-    rows = []
+    found = []
     for invoice, dossier in request.dbsession.execute(
             query.order_by(Invoice.year.desc().nulls_first(), Invoice.number.desc(), Invoice.id.desc())):
         reference = dossier.reference if dossier else ""
@@ -82,12 +88,16 @@ def listed(request, filters: dict) -> list[dict]:
             continue
         if filters["customer"] and filters["customer"].lower() not in name.lower():
             continue
-        settled = services.settled_amount(request.dbsession, invoice) if invoice.status == services.ISSUED else None
-        payment = services.payment_status(request.dbsession, invoice, settled) if settled is not None else ""
+        found.append((invoice, reference, name))
+    positions = settlement.positions(request.dbsession, [invoice for invoice, _, _ in found])
+    rows = []
+    for invoice, reference, name in found:
+        position = positions.get(invoice.id)
+        payment = position.status if position else ""
         if filters["payment"] and payment != filters["payment"]:
             continue
-        rows.append({"invoice": invoice, "dossier": reference, "customer": name, "settled": settled,
-                     "payment": payment})
+        rows.append({"invoice": invoice, "dossier": reference, "customer": name,
+                     "settled": position.collected if position else None, "payment": payment})
     return rows
 
 
@@ -112,7 +122,7 @@ def invoice_list(request):
                   r["invoice"].customer_tax_code, r["invoice"].customer_vat_number, r["invoice"].taxable_amount,
                   r["invoice"].vat_amount, r["invoice"].exempt_amount, r["invoice"].total,
                   r["invoice"].withholding_amount, r["invoice"].amount_due, r["settled"],
-                  services.PAYMENT_STATUSES.get(r["payment"], ""), r["invoice"].xml_filename] for r in rows]
+                  settlement.PAYMENT_STATUSES.get(r["payment"], ""), r["invoice"].xml_filename] for r in rows]
         return csv_response([header, *lines], "fatture.csv")
     return common(request, page_title="Fatture", rows=rows, filters=filters, sums=sums,
                   can_manage=request.has_permission(services.MANAGE),
@@ -208,20 +218,42 @@ def _payment(request, invoice):
     return "Pagamento registrato."
 
 
+def copy_values(request, invoice: Invoice, attachment: bool = False) -> dict:
+    """The courtesy copy shows what was issued: the invoice's stored columns and lines, and what its own file
+    says of the Order, the cassa, the ritenuta and the documents referred to; never today's preferences."""
+    return common(request, page_title=f"Copia di cortesia – {services.label(invoice)}", invoice=invoice,
+                  issued=fatturapa.read_back(invoice.xml), attachment=attachment)
+
+
+def copy_attachments(request, invoice: Invoice) -> list[tuple[str, str, bytes]]:
+    """The copy as an HTML page and, where LibreOffice converts it, as a PDF too."""
+    html = render(TEMPLATES + "copy.pt", copy_values(request, invoice, attachment=True), request=request)
+    name = f"copia-di-cortesia-{invoice.number}-{invoice.year}"
+    files = [(f"{name}.html", "text/html", html.encode("utf-8"))]
+    soffice = soffice_of(request.registry.settings)
+    if soffice:
+        try:
+            # LibreOffice recognises the page as HTML by its content, whatever the name of the file it is given.
+            files.append((f"{name}.pdf", "application/pdf", convert(soffice, [html], START_SECONDS)[0]))
+        except ConversionFailed as error:
+            log.error("courtesy copy of invoice %s: no PDF, the HTML copy goes alone: %s", invoice.id, error)
+    return files
+
+
 def _send_copy(request, invoice):
     if invoice.status != services.ISSUED or not invoice.customer_email:
         raise UserError("La copia si invia per e-mail solo per una fattura emessa a un cliente con indirizzo e-mail.")
-    link = url(request, "invoice_copy", id=invoice.id)
-    body = (f"Gentile {services.customer_name(invoice)},\n\nle inviamo in copia di cortesia la "
+    files = copy_attachments(request, invoice)
+    body = (f"Gentile {services.customer_name(invoice)},\n\nle inviamo in allegato la copia di cortesia della "
             f"{services.label(invoice).lower()} del {fmt_date(invoice.issued_on)}, di importo "
-            f"{invoice.total:.2f} euro.\n\nL'originale è il file elettronico trasmesso tramite il Sistema di "
+            f"{fmt_money(invoice.total)}.\n\nL'originale è il file elettronico trasmesso tramite il Sistema di "
             "Interscambio e disponibile nella sua area riservata del sito dell'Agenzia delle Entrate.\n\n"
             f"{request.tenant.display_name}")
     queue_email(request, subject=f"{services.label(invoice)} – {request.tenant.display_name}", body_text=body,
                 to=[(services.customer_name(invoice), invoice.customer_email)], purpose="invoice_copy",
-                tenant_id=request.tenant.id)
+                tenant_id=request.tenant.id, attachments=files)
     audit(request, "invoice.copy_sent", object_type="Invoice", object_id=invoice.id,
-          details={"to": invoice.customer_email, "link": link})
+          details={"to": invoice.customer_email, "files": [name for name, _, _ in files]})
     return f"Copia di cortesia inviata a {invoice.customer_email}."
 
 
@@ -247,7 +279,7 @@ ACTIONS = {
 def detail_values(request, invoice, **values) -> dict:
     db = request.dbsession
     issued = invoice.status == services.ISSUED
-    settled = services.settled_amount(db, invoice) if issued else None
+    position = settlement.position(db, invoice) if issued else None
     dossier = db.get(Dossier, invoice.dossier_id) if invoice.dossier_id else None
     corrected = db.get(Invoice, invoice.corrects_id) if invoice.corrects_id else None
     prefs = preferences.preferences_of(request.tenant)
@@ -255,9 +287,9 @@ def detail_values(request, invoice, **values) -> dict:
     return common(
         request, page_title=services.label(invoice), invoice=invoice, dossier=dossier, corrected=corrected,
         editable=editable, can_issue=not issued and request.has_permission(services.ISSUE),
-        can_manage=request.has_permission(services.MANAGE), settled=settled,
-        payment=services.payment_status(db, invoice, settled) if issued else "",
-        payments=services.payments(db, invoice) if issued else [], methods=PAYMENT_METHODS,
+        can_manage=request.has_permission(services.MANAGE), position=position,
+        payment=position.status if position else "",
+        payments=services.payments(db, invoice) if issued else [], methods=METHODS,
         summary=totals.compute(invoice, prefs) if not issued else None,
         identity_problem=preferences.identity_problem(request.tenant), today=today(),
         credit_notes=list(db.scalars(select(Invoice).where(Invoice.corrects_id == invoice.id))),
@@ -281,7 +313,11 @@ def invoice_page(request):
     except UserError as error:
         message = refuse(request, error)
         request.dbsession.expire_all()
-        return detail_values(request, services.find_invoice(request.dbsession, invoice.id) or invoice, error=message)
+        current = services.find_invoice(request.dbsession, invoice.id)
+        if current is None:  # deleted meanwhile from another page
+            request.flash(message, "danger")
+            return HTTPFound(url(request, "invoices"))
+        return detail_values(request, current, error=message)
     request.flash(message)
     if services.find_invoice(request.dbsession, invoice.id) is None:
         return HTTPFound(url(request, "invoices"))
@@ -305,10 +341,7 @@ def invoice_xml(request):
 
 @view_config(route_name="invoice_copy", renderer=TEMPLATES + "copy.pt", permission=services.VIEW)
 def invoice_copy(request):
-    invoice = _issued(request)
-    return common(request, page_title=f"Copia di cortesia – {services.label(invoice)}", invoice=invoice,
-                  tenant=request.tenant, linked=services.linked_invoices(request.dbsession, invoice),
-                  summary=totals.compute(invoice, preferences.preferences_of(request.tenant)))
+    return copy_values(request, _issued(request))
 
 
 # --- settings -------------------------------------------------------------------------------------------------

@@ -14,8 +14,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from occ_core.invoicing.fatturapa import document_number
 from occ_core.ledger import services
 from occ_core.ledger.models import Movement
+from occ_core.money import ZERO
 
 # The chart of accounts (piano dei conti) the export posts to: identifier -> name.
 ACCOUNTS = {
@@ -52,7 +54,6 @@ CATEGORY_ACCOUNTS = {
     "auxiliary": "auxiliaries", "gestore_fee": "gestori_fees", "other_expense": "other_expenses",
 }
 HEADER = ("Data", "Conto", "Descrizione", "Dare", "Avere", "IVA")
-ZERO = Decimal("0.00")
 
 
 @dataclass
@@ -96,7 +97,7 @@ def invoice_operation(invoice) -> Operation:
     explain (the bollo charged on the document) is a recharged expense, so the entry always balances."""
     kind = "Nota di credito" if invoice.kind == "credit_note" else "Fattura"
     name = invoice.customer_company or f"{invoice.customer_last_name} {invoice.customer_first_name}".strip()
-    operation = Operation(invoice.issued_on, f"{kind} {invoice.number}/{invoice.year} {name}".strip())
+    operation = Operation(invoice.issued_on, f"{kind} {document_number(invoice)} {name}".strip())
     operation.post("customers", invoice.amount_due, debit=True)
     operation.post("withholding_suffered", invoice.withholding_amount, debit=True)
     revenue: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)

@@ -18,10 +18,12 @@ from occ_core.audit.services import record
 from occ_core.clock import today
 from occ_core.documents import services as documents
 from occ_core.documents.storage import storage_of
+from occ_core.dossiers.actions import actor_id
 from occ_core.dossiers.fields import InvalidData, without_control_characters
 from occ_core.errors import UserError
 from occ_core.fees.services import latest_estimate
 from occ_core.ledger.models import Movement
+from occ_core.money import CENT, ZERO
 from occ_core.web.forms import MONEY_LIMIT, parse_date, parse_money
 
 VIEW, MANAGE, EXPORT = "accounting:movement:view", "accounting:movement:manage", "accounting:export"
@@ -52,8 +54,11 @@ METHODS = {"transfer": "Bonifico", "pagopa": "pagoPA", "pos": "POS", "cash": "Co
 PENDING, RECONCILED = "pending", "reconciled"
 RECONCILIATIONS = {PENDING: "Da riconciliare", RECONCILED: "Riconciliato"}
 MANUAL = "manuale"
-# What the debtor pays towards the OCC's fee (as opposed to expenses advanced for him).
-FEE_CATEGORIES = ("start_fee", "advance", "balance")
+# What the debtor pays towards the preventivo: the start fee, advances, the balance (an invoice's payment is
+# filed so, expenses and IVA included) and the refund of the expenses the OCC advanced for him; and what the
+# OCC gives back to him.
+PAID_TOWARDS_ESTIMATE = ("start_fee", "advance", "balance", "expense_refund")
+GIVEN_BACK = "refund"
 # The earliest day a movement of the platform may carry: nothing older than the OCC themselves (2012).
 EARLIEST = date(2000, 1, 1)
 # A value date may be a little ahead (a transfer ordered today for next week), never far in the future.
@@ -61,7 +66,8 @@ LATEST_AHEAD = timedelta(days=366)
 DESCRIPTION_MAX, REFERENCE_MAX, NOTES_MAX, SOURCE_MAX, SOURCE_REF_MAX = 200, 140, 4000, 40, 80
 # What ``update_movement`` may change: the dossier, the origin and the links to invoices stay as recorded.
 EDITABLE = ("on", "direction", "category", "description", "amount", "method", "reference", "notes")
-ZERO = Decimal("0.00")
+# The longest id a URL or a form may name (the routes' ``\d{1,9}``): ids stay far below it.
+ID_DIGITS = 9
 
 
 # --- checking input -----------------------------------------------------------------------------------------
@@ -106,13 +112,13 @@ def checked_amount(value, label: str = "Importo") -> Decimal:
         raise UserError(f"{label}: campo obbligatorio.")
     if not isinstance(value, Decimal) or not value.is_finite():
         raise UserError(f"{label}: importo non valido.")
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+    if value.as_tuple().exponent < -2 and value != value.quantize(CENT):
         raise UserError(f"{label}: indicare al massimo due decimali.")
     if value <= 0:
         raise UserError(f"{label}: l'importo deve essere maggiore di zero.")
     if value > MONEY_LIMIT:
         raise UserError(f"{label}: importo troppo grande.")
-    return value.quantize(Decimal("0.01"))
+    return value.quantize(CENT)
 
 
 def _choice(value, options: Mapping[str, str], label: str) -> str:
@@ -137,13 +143,22 @@ def _direction_name(direction: str) -> str:
     return "un'entrata" if direction == INCOME else "un'uscita"
 
 
+def row_by_id(dbsession, model, raw_id, tenant_id: int):
+    """The Order's row of ``model`` with id ``raw_id`` (a number, or the text of a URL or a form); None for
+    anything else: an id that is no number, or longer than any id (``ID_DIGITS``), names no row."""
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (int, str)):
+        return None
+    text = str(raw_id)
+    if not text.isdecimal() or len(text) > ID_DIGITS:
+        return None
+    return dbsession.scalar(select(model).where(model.tenant_id == tenant_id, model.id == int(text)))
+
+
 def _row(env, model, value):
     """A row given as itself or by id; anything else is no row."""
     if isinstance(value, model):
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return env.dbsession.get(model, value)
-    return None
+    return row_by_id(env.dbsession, model, value, env.tenant.id)
 
 
 def _same_order(env, row, what: str):
@@ -243,13 +258,8 @@ def _checked(values: Mapping) -> dict:
 
 # --- what every operation shares ----------------------------------------------------------------------------
 
-def _actor_id(env) -> int | None:
-    user = getattr(env, "identity", None)
-    return user.id if user is not None else None
-
-
 def _audit(env, movement: Movement, action: str, **details) -> None:
-    record(env.dbsession, action, tenant_id=movement.tenant_id, user_id=_actor_id(env), object_type="Movement",
+    record(env.dbsession, action, tenant_id=movement.tenant_id, user_id=actor_id(env), object_type="Movement",
            object_id=movement.id, details={"dossier_id": movement.dossier_id, **details},
            ip=getattr(env, "client_addr", "") or "")
 
@@ -267,12 +277,18 @@ def _manual_only(movement: Movement, what: str) -> None:
                         "a mano; si corregge dall'operazione che lo ha generato.")
 
 
-def find_movement(dbsession, tenant_id: int, raw_id) -> Movement | None:
-    """The Order's movement with id ``raw_id`` (text of a URL or a form), or None."""
-    text = str(raw_id or "")
-    if not text.isdecimal() or len(text) > 9:
-        return None
-    return dbsession.scalar(select(Movement).where(Movement.tenant_id == tenant_id, Movement.id == int(text)))
+def _not_reconciled(movement: Movement, what: str) -> None:
+    """What the bank statement (or the cash book) confirms stays as it is until the reconciliation is undone."""
+    if movement.reconciliation == RECONCILED:
+        raise UserError(f"Il movimento è riconciliato con l'estratto conto: per {what} annulli prima la "
+                        "riconciliazione.")
+
+
+def check_editable(movement: Movement) -> None:
+    """A ``UserError`` saying why ``movement`` cannot be corrected by hand: posted by another feature, or
+    reconciled (undo the reconciliation first, as to delete it)."""
+    _manual_only(movement, "modificare")
+    _not_reconciled(movement, "modificarlo")
 
 
 # --- operations ---------------------------------------------------------------------------------------------
@@ -303,7 +319,7 @@ def record_movement(env, *, dossier=None, on, direction, category, description, 
                         invoice_id=invoice.id if invoice is not None else None,
                         gestore_invoice_id=gestore_invoice.id if gestore_invoice is not None else None,
                         source=source, source_ref=source_ref, reconciliation=PENDING,
-                        created_by_id=_actor_id(env), **values)
+                        created_by_id=actor_id(env), **values)
     if checked_receipt is not None:
         _attach(env, movement, checked_receipt)
     env.dbsession.add(movement)
@@ -324,8 +340,8 @@ def update_movement(env, movement: Movement, receipt=None, **changes) -> dict:
     """Correct a movement entered by hand; returns ``{field: [old, new]}`` of what changed (audited).
 
     Only the fields of ``EDITABLE`` change; a new ``receipt`` replaces the old one. A movement that
-    settles an invoice keeps a direction that fits it."""
-    _manual_only(movement, "modificare")
+    settles an invoice keeps a direction that fits it; a reconciled one is not changed (``check_editable``)."""
+    check_editable(movement)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise UserError(f"«{sorted(unknown)[0][:40]}»: campo che non si può modificare.")
@@ -355,8 +371,7 @@ def delete_movement(env, movement: Movement) -> None:
     """Delete a movement entered by mistake. What the bank statement or an invoice already confirms
     stays: a reconciled movement is first un-reconciled, one that settles an invoice cannot go."""
     _manual_only(movement, "eliminare")
-    if movement.reconciliation == RECONCILED:
-        raise UserError("Il movimento è riconciliato con l'estratto conto: annulli prima la riconciliazione.")
+    _not_reconciled(movement, "eliminarlo")
     if movement.invoice_id is not None or movement.gestore_invoice_id is not None:
         raise UserError("Il movimento salda una fattura: non si può eliminare.")
     _audit(env, movement, "ledger.movement.deleted", **describe(movement))
@@ -408,23 +423,25 @@ def dossier_balance(dbsession, dossier) -> dict:
     return totals(dbsession, Movement.dossier_id == dossier.id)
 
 
-def fee_collected(dbsession, dossier) -> Decimal:
-    """What the debtor paid towards the fee (start fee, advances, balance) less what was given back:
-    expenses advanced for him and their refunds are not part of the preventivo's fee."""
+def paid_towards_estimate(dbsession, dossier) -> Decimal:
+    """What the debtor paid towards the preventivo, net: start fee, advances, balance and refunds of the
+    expenses advanced for him (``PAID_TOWARDS_ESTIMATE``), less the refunds the OCC gave back to him."""
     value = dbsession.scalar(select(_signed_sum()).where(
-        Movement.dossier_id == dossier.id,
-        Movement.category.in_((*FEE_CATEGORIES, "refund"))))
+        Movement.dossier_id == dossier.id, Movement.category.in_((*PAID_TOWARDS_ESTIMATE, GIVEN_BACK))))
     return Decimal(value or 0).quantize(ZERO)
 
 
 def collected_against_estimate(dbsession, dossier) -> Decimal | None:
-    """What the debtor still owes against the preventivo: the latest estimate's proposed total less the fee
-    collected (``fee_collected``); negative when he paid more. None when no estimate was made, because
+    """What the debtor still owes under the preventivo: the latest estimate's proposed total (compenso,
+    spese generali, the preventivo's documented expenses and IVA) less what he paid towards it
+    (``paid_towards_estimate``: start fee, advances, balance and refunds of expenses, less what was given
+    back). Both sides count the same things: an invoice's payment, filed as balance, carries IVA and
+    expenses as the total does. Negative when he paid more. None when no estimate was made, because
     without a preventivo nothing is owed yet (DM 202/2014 art. 10 co. 3)."""
     estimate = latest_estimate(dbsession, dossier)
     if estimate is None:
         return None
-    return (estimate.proposed_total - fee_collected(dbsession, dossier)).quantize(ZERO)
+    return (estimate.proposed_total - paid_towards_estimate(dbsession, dossier)).quantize(ZERO)
 
 
 def paid_by_invoice(dbsession, invoice_ids) -> dict[int, Decimal]:

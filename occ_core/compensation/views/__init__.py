@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from importlib import resources
 
-from pyramid.httpexceptions import HTTPNotFound
 from pyramid.renderers import get_renderer
-from sqlalchemy import select
 
 from occ_core.compensation import services
 from occ_core.compensation.models import GestoreInvoice
 from occ_core.errors import UserError
 from occ_core.gestori.models import Gestore
 from occ_core.gestori.screening import gestore_name
+from occ_core.ledger.views import row_from_url
 from occ_core.web.forms import param, refuse
 
 PARTS = ("overview", "statement", "invoices", "dossier_tab")
 TEMPLATES = "occ_core:compensation/templates/"
 ACCOUNTING_MENU = ("occ_core.ledger", "templates/accounting_menu.pt")
+# The ids in the pages' URLs, as long as any id can be (longer ones match no route: 404).
+GESTORE = r"/accounting/compensation/gestori/{gestore_id:\d{1,9}}"
+INVOICE_ID = r"{invoice_id:\d{1,9}}"
 
 
 def includeme(config):
@@ -29,21 +31,12 @@ def url(request, route: str, **parts) -> str:
     return request.route_url(route, tenant=request.tenant.slug, **parts)
 
 
-def _row_from_url(request, model, key: str):
-    raw = (request.matchdict or {}).get(key, "")
-    row = request.dbsession.scalar(select(model).where(model.id == int(raw))) if raw.isdecimal() and len(
-        raw) < 10 else None
-    if row is None:
-        raise HTTPNotFound()
-    return row
-
-
 def gestore_from_url(request) -> Gestore:
-    return _row_from_url(request, Gestore, "gestore_id")
+    return row_from_url(request, Gestore, "gestore_id")
 
 
 def invoice_from_url(request) -> GestoreInvoice:
-    return _row_from_url(request, GestoreInvoice, "invoice_id")
+    return row_from_url(request, GestoreInvoice, "invoice_id")
 
 
 def accounting_menu():

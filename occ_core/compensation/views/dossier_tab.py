@@ -15,7 +15,7 @@ from occ_core.web.forms import posted, refuse
 
 
 def includeme(config):
-    config.add_tenant_route("dossier_compensation", "/dossiers/{id}/compensation")
+    config.add_tenant_route("dossier_compensation", r"/dossiers/{id:\d{1,9}}/compensation")
     config.scan("occ_core.compensation.views.dossier_tab")
 
 

@@ -8,7 +8,8 @@ from pyramid.view import view_config
 
 from occ_core.audit.services import audit
 from occ_core.compensation import services, tax
-from occ_core.compensation.views import TEMPLATES, gestore_from_url, invoice_from_url, page_values, url
+from occ_core.compensation.views import (
+    GESTORE, INVOICE_ID, TEMPLATES, gestore_from_url, invoice_from_url, page_values, url)
 from occ_core.compensation.views.statement import statement_values
 from occ_core.documents import services as documents
 from occ_core.documents.storage import MissingContent
@@ -22,10 +23,9 @@ FIELDS = ("number", "issued_on", "fee", "dossier", "period_from", "period_to", "
 
 
 def includeme(config):
-    config.add_tenant_route("compensation_invoice_new", "/accounting/compensation/gestori/{gestore_id}/invoices/new")
-    config.add_tenant_route("compensation_invoice_pay",
-                            "/accounting/compensation/gestori/{gestore_id}/invoices/{invoice_id}/pay")
-    config.add_tenant_route("compensation_invoice_file", "/accounting/compensation/invoices/{invoice_id}/file")
+    config.add_tenant_route("compensation_invoice_new", GESTORE + "/invoices/new")
+    config.add_tenant_route("compensation_invoice_pay", f"{GESTORE}/invoices/{INVOICE_ID}/pay")
+    config.add_tenant_route("compensation_invoice_file", f"/accounting/compensation/invoices/{INVOICE_ID}/file")
     config.scan("occ_core.compensation.views.invoices")
 
 

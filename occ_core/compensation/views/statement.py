@@ -10,18 +10,19 @@ from sqlalchemy import select
 
 from occ_core.clock import today
 from occ_core.compensation import services, tax
-from occ_core.compensation.views import TEMPLATES, gestore_from_url, page_values, requested_period, url
+from occ_core.compensation.views import GESTORE, TEMPLATES, gestore_from_url, page_values, requested_period, url
 from occ_core.dossiers.models import Dossier
 from occ_core.errors import UserError
 from occ_core.gestori.screening import gestore_name
 from occ_core.ledger.services import METHODS
+from occ_core.money import ZERO
 from occ_core.web.forms import posted, refuse
 from occ_core.web.ui import fmt_decimal
 
 
 def includeme(config):
-    config.add_tenant_route("compensation_statement", "/accounting/compensation/gestori/{gestore_id}")
-    config.add_tenant_route("compensation_tax_profile", "/accounting/compensation/gestori/{gestore_id}/profile")
+    config.add_tenant_route("compensation_statement", GESTORE)
+    config.add_tenant_route("compensation_tax_profile", GESTORE + "/profile")
     config.scan("occ_core.compensation.views.statement")
 
 
@@ -41,7 +42,7 @@ def statement_values(request, gestore, error: str | None = None) -> dict:
     by_dossier = [(dossiers[dossier_id], list(shares)) for dossier_id, shares in groupby(
         sorted(result.shares, key=lambda s: (s.collection.dossier_id, s.collection.on, s.collection.movement_id)),
         key=lambda s: s.collection.dossier_id)]
-    paid = {invoice.id: services.ZERO for invoice in result.invoices}
+    paid = {invoice.id: ZERO for invoice in result.invoices}
     for payment in result.payments:
         paid[payment.invoice.id] += payment.movement.amount
     return page_values(

@@ -53,9 +53,7 @@ def blank_form(request, **given) -> dict:
 
 def form_context(request, values: dict, asked: inputs.Request | None, error=None) -> dict:
     """What the estimate form and its result need."""
-    from occ_core.fees.calculation import calculate
-
-    return {"values": values, "body": calculate(asked.inputs).as_json() if asked else None,
+    return {"values": values, "body": asked.result.as_json() if asked else None,
             "proposed_value": asked.proposed if asked else values.get("proposed"),
             "error": error.message if error else None, "error_field": error.field if error else None,
             "readings": READINGS, "roundings": ROUNDINGS, "proposals": PROPOSED,

@@ -12,7 +12,7 @@ from occ_core.api.views import API
 from occ_core.dossiers.models import Dossier
 from occ_core.errors import UserError
 from occ_core.fees import calculation, inputs, services
-from occ_core.fees.preferences import PROPOSED, preferences_of
+from occ_core.fees.preferences import PROPOSED
 
 PATH = "/fee-estimates"
 SAVE_KEYS = ("dossier_id", "save", "notes")
@@ -43,10 +43,10 @@ def fee_estimate(request):
     if not isinstance(notes, str):
         raise ApiError(400, {"error": "«notes»: indicare un testo.", "field": "notes"})
     try:
-        asked = inputs.read({k: v for k, v in body.items() if k not in SAVE_KEYS}, preferences_of(request.tenant))
+        asked = inputs.read({k: v for k, v in body.items() if k not in SAVE_KEYS}, request.tenant)
     except UserError as error:
         raise ApiError(400, {"error": error.message, "field": error.field})
-    answer = calculation.calculate(asked.inputs).as_json()
+    answer = asked.result.as_json()
     if not save:
         return answer
     if "dossier_id" not in body:
@@ -120,5 +120,6 @@ def openapi_paths() -> dict:
          "400": response("Dati non validi: nulla è stato salvato", BAD_INPUT_SCHEMA)},
         (401, 403, 404), body=REQUEST_SCHEMA, tags=("Compensi",),
         description="Gli importi della risposta sono testi con due decimali. Le opzioni non indicate prendono "
-                    "i valori predefiniti dell'Ordine (lettura, riduzione, spese generali, IVA, compenso "
-                    "minimo, arrotondamento, letture del limite dell'art. 16 co. 5).")}}
+                    "i valori predefiniti dell'Ordine (lettura, riduzione, spese generali, compenso minimo, "
+                    "arrotondamento, letture del limite dell'art. 16 co. 5); l'IVA è quella delle fatture "
+                    "dell'Ordine (0 se i suoi compensi hanno una Natura).")}}

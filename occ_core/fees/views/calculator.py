@@ -6,7 +6,6 @@ from pyramid.view import view_config
 
 from occ_core.errors import UserError
 from occ_core.fees import inputs
-from occ_core.fees.preferences import preferences_of
 from occ_core.fees.services import VIEW
 from occ_core.fees.views import TEMPLATES, blank_form, form_context, form_values, raw_inputs
 
@@ -23,7 +22,7 @@ def computed(request) -> dict:
         return form_context(request, blank_form(request), None)
     values = form_values(request)
     try:
-        asked = inputs.read(raw_inputs(values), preferences_of(request.tenant))
+        asked = inputs.read(raw_inputs(values), request.tenant)
     except UserError as error:
         request.response.status = 400
         return form_context(request, values, None, error)

@@ -11,15 +11,15 @@ from occ_core.dossiers.pages import dossier_from_url, dossier_page
 from occ_core.errors import UserError
 from occ_core.fees import inputs, services
 from occ_core.fees.calculation import READINGS
-from occ_core.fees.preferences import PROPOSED, preferences_of
+from occ_core.fees.preferences import PROPOSED
 from occ_core.fees.views import (
     TEMPLATES, blank_form, euro, form_context, form_values, macros, percent, raw_inputs)
 from occ_core.web.forms import posted, refuse
 
 
 def includeme(config):
-    config.add_tenant_route("dossier_fee_estimates", "/dossiers/{id}/fees")
-    config.add_tenant_route("dossier_fee_estimate_print", r"/dossiers/{id}/fees/{version:\d{1,6}}/print")
+    config.add_tenant_route("dossier_fee_estimates", r"/dossiers/{id:\d{1,9}}/fees")
+    config.add_tenant_route("dossier_fee_estimate_print", r"/dossiers/{id:\d{1,9}}/fees/{version:\d{1,6}}/print")
     config.scan("occ_core.fees.views.dossier")
 
 
@@ -43,7 +43,12 @@ def tab(request, dossier, values: dict, asked=None, error=None) -> dict:
 def dossier_estimates(request):
     dossier = dossier_from_url(request)
     audit_read(request, dossier, "fees")
-    return tab(request, dossier, prefilled(request, dossier))
+    values = prefilled(request, dossier)
+    # The dossier's declared figures are estimated at once, so the tab never opens on a form without its
+    # result; stored figures always pass the estimate's checks (same limits, never negative).
+    declared = dossier.attivo is not None or bool(dossier.passivo)
+    asked = inputs.read(raw_inputs(values), request.tenant) if declared else None
+    return tab(request, dossier, values, asked)
 
 
 @view_config(route_name="dossier_fee_estimates", request_method="POST", renderer=TEMPLATES + "dossier_tab.pt",
@@ -52,7 +57,7 @@ def dossier_estimate_save(request):
     dossier = dossier_from_url(request)
     values = form_values(request)
     try:
-        asked = inputs.read(raw_inputs(values), preferences_of(request.tenant))
+        asked = inputs.read(raw_inputs(values), request.tenant)
         estimate = services.save_estimate(request, dossier, asked, posted(request, "notes"))
     except UserError as error:
         return tab(request, dossier, values, error=UserError(refuse(request, error), error.field))

@@ -15,13 +15,12 @@ from occ_core.errors import UserError
 from occ_core.fees import preferences
 from occ_core.fees.calculation import READINGS, ROUNDINGS
 from occ_core.fees.services import SETTINGS
-from occ_core.fees.views import TEMPLATES
+from occ_core.fees.views import TEMPLATES, percent
 from occ_core.web.forms import parse_money, posted, refuse
 from occ_core.web.ui import fmt_decimal, fmt_money
 
 AMOUNTS = {"reduction_percent": "Riduzione predefinita", "general_expenses_percent": "Spese generali",
-           "minimum_fee": "Compenso minimo", "start_fee": "Diritto di avvio", "vat_rate": "Aliquota IVA",
-           "gestore_percent": "Quota del gestore"}
+           "minimum_fee": "Compenso minimo", "start_fee": "Diritto di avvio", "gestore_percent": "Quota del gestore"}
 CHOICES = ("reading", "rounding", "proposed")
 FLAGS = ("start_fee_vat_included", "high_cap_at_threshold", "cap_exempt_at_threshold",
          "general_expenses_on_liquidation")
@@ -54,10 +53,16 @@ def _parsed(values: dict) -> preferences.FeePreferences:
     return replace(preferences.FeePreferences(), **amounts, **{name: values[name] for name in (*CHOICES, *FLAGS)})
 
 
-def _page(values: dict, error: UserError | None = None) -> dict:
+def _page(request, values: dict, error: UserError | None = None) -> dict:
     return {"page_title": "Compensi e preventivi", "values": values, "readings": READINGS, "roundings": ROUNDINGS,
             "proposals": preferences.PROPOSED, "error": error.message if error else None,
-            "error_field": error.field if error else None}
+            "error_field": error.field if error else None, **vat_note(request)}
+
+
+def vat_note(request) -> dict:
+    """The IVA the preventivi take from the invoicing's settings, and where to change it."""
+    return {"vat_percent": percent(preferences.vat_rate_of(request.tenant)),
+            "invoicing_settings_url": request.route_url("invoicing_settings", tenant=request.tenant.slug)}
 
 
 @view_config(route_name="fee_settings", renderer=TEMPLATES + "settings.pt", permission=SETTINGS)
@@ -65,14 +70,14 @@ def fee_settings(request):
     tenant = request.tenant
     current = preferences.preferences_of(tenant)
     if request.method != "POST":
-        return _page(_shown(current))
+        return _page(request, _shown(current))
     values = _posted(request)
     try:
         new = _parsed(values)
         preferences.save(tenant, new)
     except UserError as error:
         refuse(request, error)
-        return _page(values, error)
+        return _page(request, values, error)
     if new != current:
         audit(request, "fees.settings.changed", object_type="Tenant", object_id=tenant.id, details=_shown(new))
         request.flash("Impostazioni dei compensi salvate: valgono per i preventivi calcolati da ora.")
@@ -81,12 +86,11 @@ def fee_settings(request):
     return HTTPFound(request.route_url("fee_settings", tenant=tenant.slug))
 
 
-
 def settings_summary(request) -> Markup:
     """The Order's fee defaults in words, for the «Compensi e parametri» card of the Order's settings."""
     prefs = preferences.preferences_of(request.tenant)
     values = {"prefs": prefs, "percent": fmt_decimal, "money": fmt_money,
               "reading": READINGS[prefs.reading], "rounding": ROUNDINGS[prefs.rounding],
               "proposed": preferences.PROPOSED[prefs.proposed],
-              "settings_url": request.route_url("fee_settings", tenant=request.tenant.slug)}
+              "settings_url": request.route_url("fee_settings", tenant=request.tenant.slug), **vat_note(request)}
     return Markup(render(TEMPLATES + "settings_summary.pt", values, request=request))

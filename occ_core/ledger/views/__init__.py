@@ -15,6 +15,7 @@ from pyramid.renderers import get_renderer
 from occ_core.documents.services import max_bytes
 from occ_core.dossiers.views.registration import FormField, form_macros
 from occ_core.ledger import services
+from occ_core.ledger.models import Movement
 from occ_core.web.forms import param, posted, read_upload
 
 PARTS = ("landing", "movements", "dossier_tab", "exports")
@@ -80,11 +81,16 @@ def url(request, route: str, **parts) -> str:
     return request.route_url(route, tenant=request.tenant.slug, **parts)
 
 
-def movement_from_url(request):
-    movement = services.find_movement(request.dbsession, request.tenant.id, (request.matchdict or {}).get("mid"))
-    if movement is None:
+def row_from_url(request, model, key: str):
+    """The Order's row of ``model`` whose id is the URL's ``key``; 404 for anything else."""
+    row = services.row_by_id(request.dbsession, model, (request.matchdict or {}).get(key), request.tenant.id)
+    if row is None:
         raise HTTPNotFound()
-    return movement
+    return row
+
+
+def movement_from_url(request):
+    return row_from_url(request, Movement, "mid")
 
 
 def came_from(request, fallback: str) -> str:

@@ -1,5 +1,8 @@
-"""The dossier's «Contabilità» tab: balance, preventivo against what was collected, movements, invoices."""
+"""The dossier's «Contabilità» tab: balance, preventivo against what the debtor paid towards it, movements,
+invoices."""
 from __future__ import annotations
+
+from decimal import Decimal
 
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
@@ -9,15 +12,16 @@ from occ_core.dossiers.actions import audit_read
 from occ_core.dossiers.pages import dossier_from_url, dossier_page
 from occ_core.errors import UserError
 from occ_core.fees.services import latest_estimate
+from occ_core.invoicing.codes import KINDS
+from occ_core.invoicing.fatturapa import document_number
 from occ_core.ledger import services
 from occ_core.ledger.models import Movement
 from occ_core.ledger.views import TEMPLATES, blank_form, form_errors, form_values, posted_movement, \
     posted_receipt, url_if
+from occ_core.money import ZERO
 from occ_core.web.forms import refuse
 
 TAB = TEMPLATES + "dossier_tab.pt"
-INVOICE_KINDS = {"invoice": "Fattura", "advance": "Fattura di acconto", "final": "Fattura di saldo",
-                 "credit_note": "Nota di credito"}
 
 
 def invoices_of(request, dossier) -> list[dict]:
@@ -27,12 +31,18 @@ def invoices_of(request, dossier) -> list[dict]:
     rows = request.dbsession.scalars(select(Invoice).where(Invoice.dossier_id == dossier.id)
                                      .order_by(Invoice.issued_on.desc().nulls_first(), Invoice.id.desc())).all()
     paid = services.paid_by_invoice(request.dbsession, [row.id for row in rows])
-    return [{"invoice": row, "label": invoice_label(row), "kind": INVOICE_KINDS.get(row.kind, row.kind),
-             "paid": paid.get(row.id, services.ZERO), "url": url_if(request, "invoice", id=row.id)} for row in rows]
+    return [{"invoice": row, "label": document_number(row) if row.status == "issued" else "bozza",
+             "kind": KINDS.get(row.kind, row.kind), "paid": paid.get(row.id, ZERO),
+             "url": url_if(request, "invoice", id=row.id)} for row in rows]
 
 
-def invoice_label(invoice) -> str:
-    return f"{invoice.number}/{invoice.year}" if invoice.status == "issued" and invoice.number else "bozza"
+def estimate_parts(estimate) -> dict | None:
+    """The proposed value of the preventivo as the debtor was given it: fee (compenso and spese generali),
+    documented expenses, IVA, total."""
+    proposed = ((estimate.result or {}).get("values") or {}).get(estimate.proposed) if estimate else None
+    if not proposed:
+        return None
+    return {name: Decimal(proposed[name]) for name in ("fee", "expenses", "vat", "total")}
 
 
 def tab_values(request, dossier, movement_form=None) -> dict:
@@ -44,7 +54,8 @@ def tab_values(request, dossier, movement_form=None) -> dict:
         request,
         balance=services.dossier_balance(db, dossier),
         estimate=estimate,
-        collected=services.fee_collected(db, dossier),
+        estimate_parts=estimate_parts(estimate),
+        paid=services.paid_towards_estimate(db, dossier),
         owed=services.collected_against_estimate(db, dossier),
         movements=movements,
         invoices=invoices_of(request, dossier),

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from occ_core.clock import today
 from occ_core.ledger import listing, services
 from occ_core.ledger.models import Movement
+from occ_core.invoicing.fatturapa import document_number
 from occ_core.ledger.views import TEMPLATES, url, url_if
-from occ_core.ledger.views.dossier_tab import invoice_label
+from occ_core.money import ZERO
 
 UNPAID_SHOWN = 20
 
@@ -22,10 +23,9 @@ def unpaid_invoices(request) -> list[dict]:
     invoices = request.dbsession.scalars(select(Invoice).where(
         Invoice.status == "issued", Invoice.kind != "credit_note").order_by(Invoice.issued_on, Invoice.id)).all()
     paid = services.paid_by_invoice(request.dbsession, [invoice.id for invoice in invoices])
-    return [{"invoice": invoice, "label": invoice_label(invoice), "paid": paid.get(invoice.id, services.ZERO),
-             "open": invoice.amount_due - paid.get(invoice.id, services.ZERO),
-             "url": url_if(request, "invoice", id=invoice.id)}
-            for invoice in invoices if paid.get(invoice.id, services.ZERO) < invoice.amount_due]
+    return [{"invoice": invoice, "label": document_number(invoice), "paid": paid.get(invoice.id, ZERO),
+             "open": invoice.amount_due - paid.get(invoice.id, ZERO), "url": url_if(request, "invoice", id=invoice.id)}
+            for invoice in invoices if paid.get(invoice.id, ZERO) < invoice.amount_due]
 
 
 @view_config(route_name="accounting", renderer=TEMPLATES + "landing.pt", permission=services.VIEW)
@@ -44,7 +44,7 @@ def accounting(request):
             "reconciliation": services.PENDING, "from": f"{year}-01-01", "to": f"{year}-12-31"}),
         "unpaid": unpaid[:UNPAID_SHOWN],
         "unpaid_count": len(unpaid),
-        "unpaid_total": sum((row["open"] for row in unpaid), services.ZERO),
+        "unpaid_total": sum((row["open"] for row in unpaid), ZERO),
     }
 
 

@@ -73,14 +73,22 @@ def edit_values(request, movement, movement_form) -> dict:
                        came_from=came_from(request, url(request, "accounting_movements")))
 
 
+def editable_from_url(request):
+    """The URL's movement and None, or None and the page that says why it cannot be corrected (400)."""
+    movement = movement_from_url(request)
+    try:
+        services.check_editable(movement)
+    except UserError as error:
+        return None, render_to_response(REFUSED, refused(request, error), request, response=request.response)
+    return movement, None
+
+
 @view_config(route_name="accounting_movement_edit", request_method="GET", renderer=EDIT,
              permission=services.MANAGE)
 def movement_edit(request):
-    movement = movement_from_url(request)
-    if movement.source != services.MANUAL:
-        error = UserError("Questo movimento è registrato automaticamente: si corregge dall'operazione che lo "
-                          "ha generato.")
-        return render_to_response(REFUSED, refused(request, error), request, response=request.response)
+    movement, refusal = editable_from_url(request)
+    if refusal is not None:
+        return refusal
     values = {name: getattr(movement, name) for name in ("category", "description", "method", "reference", "notes")}
     values |= {"on": movement.on.isoformat(), "amount": ui.fmt_decimal(movement.amount)}
     return edit_values(request, movement, {"values": values, "errors": {}})
@@ -89,7 +97,9 @@ def movement_edit(request):
 @view_config(route_name="accounting_movement_edit", request_method="POST", renderer=EDIT,
              permission=services.MANAGE)
 def movement_save(request):
-    movement = movement_from_url(request)
+    movement, refusal = editable_from_url(request)
+    if refusal is not None:
+        return refusal
     values = posted_movement(request)
     try:
         changed = services.update_movement(request, movement, receipt=posted_receipt(request), **values)

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from occ_core.audit.models import AuditEntry
 from occ_core.compensation import collected, services, shares
-from occ_core.compensation.money import equal_parts, split
+from occ_core.compensation.money import equal_parts
+from occ_core.fees.calculation import split
 from occ_core.tenants.models import Tenant
 
 D = Decimal

@@ -8,7 +8,8 @@ from hypothesis import given, settings, strategies as st
 
 from occ_core.errors import UserError
 from occ_core.fees.calculation import (
-    ATTIVO_BRACKETS, INCAPIENTE_SHARE, PASSIVO_BRACKETS, Expense, FeeInputs, calculate, cents, split)
+    ATTIVO_BRACKETS, INCAPIENTE_SHARE, PASSIVO_BRACKETS, Expense, FeeInputs, calculate, split)
+from occ_core.money import cents
 
 
 def estimate(attivo, passivo, **options):

@@ -145,3 +145,47 @@ def test_preferences_fall_back_to_defaults(order, dbtx):
         db.get(Tenant, order.id).preferences = {"fees": {"general_expenses_percent": "99", "reading": "range"}}
     with dbtx() as db:
         assert preferences_of(db.get(Tenant, order.id)) == FeePreferences()
+
+
+def test_expenses_beyond_what_can_be_stored_are_refused_on_the_forms(testapp, order, as_role, dbtx):
+    as_role("segreteria")
+    rows = {f"expense_{part}_{n}": value for n in range(3)
+            for part, value in (("description", f"Perizia {n}"), ("amount", "999.999.999.999,99"))}
+    fragment = testapp.get("/milano/fees/calculator/result", {"attivo": "30000", "passivo": "100000", **rows},
+                           status=400)
+    assert "Spese documentate: il totale non può superare € 999.999.999.999,99." in fragment.html.select_one(
+        "#result-error").text
+    form = testapp.get(f"/milano/dossiers/{order.dossier_id}/fees").forms["fee-form"]
+    form["expense_description_0"], form["expense_amount_0"] = "Perizia", "999.999.999.999,99"
+    refused = form.submit(status=400)
+    assert "Il totale del preventivo (€ 1.000.000.005.404,36) supera l'importo massimo registrabile" in \
+        refused.html.select_one("#form-error").text
+    with dbtx(order) as db:
+        assert db.scalar(select(func.count()).select_from(FeeEstimate)) == 0
+
+
+def test_the_preventivo_takes_the_iva_of_the_orders_invoices(testapp, order, as_role, dbtx):
+    from occ_core.invoicing.preferences import InvoicingPreferences, save
+
+    as_role("amministratore")
+    page = testapp.get("/milano/settings/fees")
+    assert "vat_rate" not in page.forms["fee-settings-form"].fields
+    assert "IVA dei preventivi: 22 %" in page.html.select_one("#vat-note").text
+    assert page.html.select_one("#vat-note a")["href"].endswith("/milano/settings/invoicing")
+    fragment = testapp.get("/milano/fees/calculator/result", {"attivo": "30000", "passivo": "100000"})
+    assert "IVA (22 %)" in fragment.text
+    with dbtx() as db:
+        save(db.get(Tenant, order.id), InvoicingPreferences(vat_rate=Decimal("0"), vat_nature="N4"))
+    assert "IVA dei preventivi: 0 %" in testapp.get("/milano/settings/fees").html.select_one("#vat-note").text
+    assert "IVA dei preventivi" in testapp.get("/milano/settings").html.select_one("#fee-settings-summary").text
+    fragment = testapp.get("/milano/fees/calculator/result", {"attivo": "30000", "passivo": "100000"})
+    assert "IVA (0 %)" in fragment.text
+    assert fragment.html.select_one("#total-medio").text.strip() == "€ 3.842,98"  # compenso and spese generali
+
+
+def test_ids_too_long_for_any_dossier_are_not_found(testapp, order, as_role):
+    as_role("segreteria")
+    huge = "9" * 30
+    testapp.get(f"/milano/dossiers/{huge}/fees", status=404)
+    testapp.post(f"/milano/dossiers/{huge}/fees", {"csrf_token": csrf_token(testapp)}, status=404)
+    testapp.get(f"/milano/dossiers/{huge}/fees/1/print", status=404)

@@ -43,6 +43,16 @@ def add_dossier(db, tenant, number=1, debtor=None) -> int:
     return dossier.id
 
 
+@pytest.fixture(autouse=True)
+def schema_checked(registry):
+    """Every file issued in these tests is validated against the official schema, as where an installation
+    points ``occ.fatturapa_schema_dir`` at it."""
+    saved = registry.settings.get(fatturapa.SCHEMA_SETTING)
+    registry.settings[fatturapa.SCHEMA_SETTING] = str(SCHEMA_DIR)
+    yield
+    registry.settings[fatturapa.SCHEMA_SETTING] = saved
+
+
 @pytest.fixture
 def order(dbtx, pm):
     """«milano», able to invoice, with ``<role>@milano.it`` users and dossier 1/2025 (``tenant.dossier_id``)."""
@@ -141,6 +151,23 @@ def snapshot(dbtx):
             return invoices, lines, counters
 
     return take
+
+
+@pytest.fixture
+def estimate(dbtx, order):
+    """``estimate("3000.00", "375.00")``: the dossier's preventivo proposing that compenso and spese generali."""
+
+    def make(compenso, general="0.00"):
+        from occ_core.fees.models import FeeEstimate
+
+        fee = Decimal(compenso) + Decimal(general)
+        with dbtx(order) as db:
+            db.add(FeeEstimate(tenant_id=order.id, dossier_id=order.dossier_id, version=1, rules_version="t",
+                               inputs={}, result={"values": {"medio": {"compenso": compenso,
+                                                                       "general_expenses": general}}},
+                               proposed="medio", proposed_fee=fee, proposed_total=fee * Decimal("1.22")))
+
+    return make
 
 
 def schema_errors(xml: bytes) -> list[str]:

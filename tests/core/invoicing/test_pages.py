@@ -1,13 +1,18 @@
 """The invoices' pages: list and exports, a draft made and issued from the browser, bad input, the frozen
 issued invoice, the courtesy copy, the settings, and who may do what."""
+import base64
 import io
 import zipfile
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from occ_core.audit.models import AuditEntry
+from occ_core.clock import ROME
+from occ_core.dossiers.models import Dossier
+from occ_core.invoicing import services
 from occ_core.invoicing.models import Invoice
 from occ_core.invoicing.preferences import preferences_of
 from occ_core.tenants.models import Tenant
@@ -16,6 +21,10 @@ from occ_core.testing.factories import csrf_token, login
 from .conftest import schema_errors
 
 BASE = "/milano/accounting/invoices"
+
+
+def today():
+    return datetime.now(ROME).date()
 
 
 def post(testapp, path, status=302, **fields):
@@ -182,3 +191,87 @@ def test_settings_warn_about_a_missing_partita_iva(testapp, order, dbtx):
         db.get(Tenant, order.id).partita_iva = ""
     login(testapp, "amministratore@milano.it")
     assert "Manca la partita IVA" in testapp.get("/milano/settings/invoicing").text
+
+
+def test_the_copy_shows_what_was_issued_not_todays_preferences(testapp, order, draft, issue, configure, dbtx):
+    plain = issue(draft("advance", amount="1000"))
+    configure(pension_fund="TC22", pension_fund_rate=Decimal("4"))
+    with_fund = issue(draft("advance", amount="1000"))
+    login(testapp, "consultazione@milano.it")
+    copy = testapp.get(f"{BASE}/{plain}/copy")
+    assert "1.220,00" in copy.text and "1.268,80" not in copy.text and copy.html.select_one("#pension-fund") is None
+    configure()
+    with dbtx() as db:
+        row = db.get(Tenant, order.id)
+        row.occ_name, row.address = "OCC con un altro nome", "Corso Nuovo 9"
+    copy = testapp.get(f"{BASE}/{with_fund}/copy")
+    assert "1.268,80" in copy.text
+    assert copy.html.select_one("#pension-fund").text == "Contributo INPS (gestione separata) (4,00%)€ 40,00"
+    issuer = " ".join(copy.html.select_one("section").text.split())
+    assert "OCC dell'Ordine di Milano" in issuer and "Via Freguglia 1" in issuer and "20122 Milano MI" in issuer
+    assert "altro nome" not in copy.text and "Corso Nuovo" not in copy.text
+
+
+def sent_copy(testapp, dbtx, invoice_id):
+    from occ_core.dispatch.models import OutboxMessage
+
+    login(testapp, "segreteria@milano.it")
+    post(testapp, f"{BASE}/{invoice_id}", action="send_copy")
+    with dbtx() as db:
+        return db.scalar(select(OutboxMessage).where(OutboxMessage.purpose == "invoice_copy"))
+
+
+def test_the_copy_is_attached_to_the_email(testapp, order, draft, issue, dbtx):
+    invoice_id = issue(draft("advance"))
+    message = sent_copy(testapp, dbtx, invoice_id)
+    assert "in allegato" in message.body_text and "€ 1.220,00" in message.body_text
+    [attached] = message.attachments  # the tests run without LibreOffice: the HTML goes alone
+    assert (attached["filename"], attached["content_type"]) == (f"copia-di-cortesia-1-{today().year}.html",
+                                                                "text/html")
+    html = base64.b64decode(attached["data"]).decode("utf-8")
+    assert "Copia di cortesia" in html and "1.220,00" in html and "Torna alla fattura" not in html
+
+
+def test_the_copy_is_attached_as_pdf_where_libreoffice_converts_it(testapp, order, draft, issue, dbtx, registry):
+    from occ_core.protocol.daily import SOFFICE_SETTING
+
+    invoice_id = issue(draft("advance"))
+    saved = registry.settings[SOFFICE_SETTING]
+    registry.settings[SOFFICE_SETTING] = "soffice"
+    try:
+        message = sent_copy(testapp, dbtx, invoice_id)
+    finally:
+        registry.settings[SOFFICE_SETTING] = saved
+    files = {item["filename"]: base64.b64decode(item["data"]) for item in message.attachments}
+    name = f"copia-di-cortesia-1-{today().year}"
+    assert sorted(files) == [f"{name}.html", f"{name}.pdf"]
+    assert files[f"{name}.pdf"].startswith(b"%PDF-")
+
+
+def test_the_list_shows_credited_invoices_and_reads_payments_once(testapp, order, env_of, draft, issue, registry):
+    from sqlalchemy import event
+
+    credited = issue(draft("advance", amount="100"))
+    issue(draft("credit_note", amount=None, corrects=credited))
+    login(testapp, "consultazione@milano.it")
+    assert "Stornata" in testapp.get(f"{BASE}?payment=credited").html.select_one("#invoices tbody").text
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    engine = registry["db.engine"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        testapp.get(BASE)
+        few = len(statements)
+        for amount in ("10", "20", "30"):
+            with env_of(order) as env:
+                invoice = services.issue(env, services.create_draft(
+                    env, env.dbsession.get(Dossier, order.dossier_id), "advance", amount=Decimal(amount)))
+                services.record_payment(env, invoice, on=today(), amount=Decimal("1"))
+        statements.clear()
+        testapp.get(BASE)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == few

@@ -11,7 +11,7 @@ from occ_core.clock import ROME
 from occ_core.dossiers.models import Dossier, Debtor
 from occ_core.errors import UserError
 from occ_core.fees.models import FeeEstimate
-from occ_core.invoicing import services
+from occ_core.invoicing import fatturapa, services, settlement
 from occ_core.invoicing.models import Invoice, InvoiceLine
 from occ_core.tenants.models import Tenant
 
@@ -237,13 +237,15 @@ def test_payments_settle_the_invoice(env_of, order, draft, issue, load):
     invoice_id = issue(draft("advance", amount="1000"))
     with env_of(order) as env:
         invoice = env.dbsession.get(Invoice, invoice_id)
-        assert services.payment_status(env.dbsession, invoice) == "unpaid"
+        assert settlement.position(env.dbsession, invoice).status == "unpaid"
         movement = services.record_payment(env, invoice, on=today(), amount=Decimal("500.00"), reference="CRO1")
         assert (movement.direction, movement.category, movement.invoice_id) == ("entrata", "advance", invoice_id)
-        assert services.paid_amount(env.dbsession, invoice) == Decimal("500.00")
-        assert services.payment_status(env.dbsession, invoice) == "partial"
+        assert settlement.position(env.dbsession, invoice) == settlement.Position(
+            due=Decimal("1220.00"), credited=Decimal("0.00"), collected=Decimal("500.00"),
+            to_collect=Decimal("720.00"), to_refund=Decimal("0.00"), status="partial")
         services.record_payment(env, invoice, on=today(), amount=Decimal("720.00"))
-        assert services.payment_status(env.dbsession, invoice) == "paid"
+        assert settlement.position(env.dbsession, invoice).status == "paid"
+        assert settlement.still_to_collect(env.dbsession, [invoice]) == {invoice_id: Decimal("0.00")}
 
 
 def test_start_fee_payments_are_filed_as_start_fee(env_of, order, draft, issue):
@@ -283,3 +285,97 @@ def test_descriptions_longer_than_1000_characters_are_refused():
 
     assert sdi_rules.line_problems(1, line("x" * 1000)) == []
     assert sdi_rules.line_problems(1, line("x" * 1001)) == ["Riga 1: la descrizione supera i 1000 caratteri."]
+
+
+def test_the_orders_own_texts_must_be_latin(order, dbtx, env_of, draft, snapshot):
+    invoice_id = draft("advance")
+    with dbtx() as db:
+        row = db.get(Tenant, order.id)
+        row.occ_name, row.address = "OCC dell\u2019Ordine di Milano", "Via Freguglia 1 \u2013 piano terra"
+    before = snapshot()
+    message = problems_of(env_of, order, invoice_id)
+    assert "Ordine, denominazione: il carattere «\u2019» (U+2019)" in message and "con «'»" in message
+    assert "Ordine, indirizzo: il carattere «\u2013» (U+2013)" in message and "parametri dell'Ordine" in message
+    assert snapshot() == before
+
+
+def test_the_customers_texts_name_the_character_to_replace(env_of, order, draft):
+    invoice_id = draft("advance", customer_address="Via dell\u2019Orso 3", customer_city="Milano")
+    assert "Cliente, indirizzo: il carattere «\u2019» (U+2019)" in problems_of(env_of, order, invoice_id)
+
+
+def test_a_file_the_official_schema_refuses_is_not_issued(order, dbtx, env_of, draft, snapshot, registry, issue,
+                                                           load):
+    """A codice fiscale of the Order that no rule of ours checks: the schema's pattern catches it."""
+    invoice_id = draft("advance")
+    with dbtx() as db:
+        db.get(Tenant, order.id).codice_fiscale = "ABC"
+    before = snapshot()
+    message = problems_of(env_of, order, invoice_id)
+    assert "non rispetta lo schema ufficiale (CodiceFiscale:" in message
+    assert snapshot() == before  # nothing numbered: the counters stay as they were
+    registry.settings[fatturapa.SCHEMA_SETTING] = ""  # without the schema the same file goes out
+    assert load(issue(invoice_id)).number == 1
+    assert schema_errors(load(invoice_id).xml) != []
+
+
+def test_the_schema_setting_comes_from_the_environment():
+    from occ_core.settings import build_settings
+
+    settings = build_settings({"occ.var_dir": "var", "occ.secret": "x"},
+                              environ={"OCC_FATTURAPA_SCHEMA_DIR": "/srv/fatturapa"})
+    assert settings[fatturapa.SCHEMA_SETTING] == "/srv/fatturapa"
+    assert fatturapa.configured_schema({fatturapa.SCHEMA_SETTING: "/nowhere"}) is None
+
+
+def test_no_line_bears_the_ritenuta_when_the_advances_cover_the_fee(configure, order, dbtx, draft, issue, load,
+                                                                     estimate):
+    """SdI error 00415: Ritenuta=SI on a line needs DatiRitenuta, which a base of zero leaves out."""
+    configure(pension_fund="TC22", pension_fund_rate=Decimal("4"), withholding="RT01",
+              withholding_rate=Decimal("20"))
+    with dbtx(order) as db:
+        dossier = db.get(Dossier, order.dossier_id)
+        for debtor in db.scalars(select(Debtor).where(Debtor.dossier_id == dossier.id)):
+            db.delete(debtor)
+        db.flush()
+        db.add(Debtor(tenant_id=order.id, dossier_id=dossier.id, position=0, **COMPANY))
+    issue(draft("advance", amount="1000", customer_withholds="1"))
+    estimate("1000.00")
+    final = load(issue(draft("final", customer_withholds="1")))
+    assert [(line.amount, line.withholding) for line in final.lines] == [
+        (Decimal("1000.00"), False), (Decimal("-1000.00"), False)]
+    document = parsed(final)
+    assert document.find(".//DatiRitenuta") is None
+    assert document.find(".//DettaglioLinee/Ritenuta") is None
+    assert document.find(".//DatiCassaPrevidenziale/Ritenuta") is None
+    assert final.withholding_amount == Decimal("0.00")
+
+
+def test_invoices_are_numbered_in_date_order(env_of, order, draft, snapshot, load):
+    first, second = draft("advance"), draft("advance")
+
+    def at(day):
+        return lambda: datetime(2026, 3, day, 10, 0, tzinfo=ROME)
+
+    with env_of(order) as env:
+        services.issue(env, env.dbsession.get(Invoice, first), clock=at(10))
+    before = snapshot()
+    with pytest.raises(UserError, match=r"datata 09/03/2026, prima dell'ultima fattura emessa nel 2026 \(del "
+                                        r"10/03/2026\).*art\. 21"):
+        with env_of(order) as env:
+            services.issue(env, env.dbsession.get(Invoice, second), clock=at(9))
+    assert snapshot() == before  # the number taken was given back
+    with env_of(order) as env:
+        services.issue(env, env.dbsession.get(Invoice, second), clock=at(10))
+    assert (load(second).number, load(second).issued_on) == (2, date(2026, 3, 10))
+
+
+def test_the_iban_of_a_draft_is_checked(env_of, order, draft, load):
+    invoice_id = draft("advance")
+    with pytest.raises(UserError, match="IBAN"):
+        with env_of(order) as env:
+            services.update_header(env, env.dbsession.get(Invoice, invoice_id), {"iban": "IT00X123"})
+    with env_of(order) as env:
+        services.update_header(env, env.dbsession.get(Invoice, invoice_id),
+                               {"iban": "it60 x054 2811 1010 0000 0123 456"})
+    assert load(invoice_id).iban == "IT60X0542811101000000123456"

@@ -13,6 +13,7 @@ from occ_core.documents import samples
 from occ_core.documents.storage import storage_of
 from occ_core.dossiers.models import Dossier
 from occ_core.errors import UserError
+from occ_core.fees import inputs, services as fee_services
 from occ_core.fees.models import FeeEstimate
 from occ_core.ledger import services
 from occ_core.ledger.models import Movement
@@ -226,6 +227,56 @@ def test_balance_and_what_the_debtor_still_owes(order, tenant_env, dossier_id):
         record(env, None, amount="999")  # a general movement counts for no dossier
         assert services.dossier_balance(env.dbsession, dossier) == {
             "income": D("1550.00"), "expenses": D("198.00"), "balance": D("1352.00")}
-        assert services.fee_collected(env.dbsession, dossier) == D("1400.00")
+        # Start fee, advance, balance and the refund of expenses, less what was given back; the court fee is the
+        # OCC's own payment.
+        assert services.paid_towards_estimate(env.dbsession, dossier) == D("1450.00")
         # The latest version of the preventivo counts.
-        assert services.collected_against_estimate(env.dbsession, dossier) == D("1100.00")
+        assert services.collected_against_estimate(env.dbsession, dossier) == D("1050.00")
+
+
+def test_what_is_owed_counts_the_preventivos_expenses_and_iva_on_both_sides(order, tenant_env, dossier_id):
+    """The preventivo's total has its expenses and IVA; so have the payments towards it: an invoice paid in
+    full (filed as balance) and the refund of the court fee the OCC advanced settle it exactly."""
+    with tenant_env(order) as env:
+        dossier = env.dbsession.get(Dossier, dossier_id)
+        asked = inputs.read({"attivo": "30000", "passivo": "100000", "reading": "single", "reduction_percent": "25",
+                             "expenses": [{"description": "Contributo unificato", "amount": "98"}]}, env.tenant)
+        estimate = fee_services.save_estimate(env, dossier, asked)
+        assert estimate.proposed_total == D("3390.86") + D("98.00") + D("745.99")
+        invoice = make_invoice(env.dbsession, dossier, lines=(("fee", "3014.10", "22", ""),
+                                                               ("general_expenses", "376.76", "22", "")))
+        record(env, dossier_id, direction="uscita", category="court_fee", amount="98")
+        record(env, dossier_id, category="expense_refund", amount="98", description="Rimborso contributo")
+        assert services.collected_against_estimate(env.dbsession, dossier) == D("4136.85")
+        record(env, dossier_id, category="balance", amount=invoice.amount_due, invoice=invoice, description="Saldo")
+        assert services.paid_towards_estimate(env.dbsession, dossier) == D("4234.85")
+        assert services.collected_against_estimate(env.dbsession, dossier) == D("0.00")
+        record(env, dossier_id, direction="uscita", category="refund", amount="100", description="Restituzione")
+        assert services.collected_against_estimate(env.dbsession, dossier) == D("100.00")
+
+
+def test_a_reconciled_movement_is_corrected_only_after_unreconciling(order, tenant_env, dbtx, dossier_id):
+    with tenant_env(order) as env:
+        movement = record(env, dossier_id)
+        services.reconcile(env, movement, date(2025, 4, 3))
+        with pytest.raises(UserError, match="riconciliato con l'estratto conto: per modificarlo annulli prima"):
+            services.update_movement(env, movement, amount="1")
+        assert movement.amount == D("1250.50")
+        services.unreconcile(env, movement)
+        assert services.update_movement(env, movement, amount="1") == {"amount": ["1250.50", "1.00"]}
+    with dbtx(order) as db:
+        assert [e.details["changes"] for e in db.scalars(select(AuditEntry).where(
+            AuditEntry.action == "ledger.movement.updated"))] == [{"amount": ["1250.50", "1.00"]}]
+
+
+def test_rows_are_found_by_id_only_in_their_order(order, tenant_env, dbtx, pm, dossier_id):
+    with dbtx() as db:
+        roma = make_tenant(db, pm, "roma")
+    with tenant_env(order) as env:
+        movement_id = record(env, dossier_id).id
+        for raw in (movement_id, str(movement_id)):
+            assert services.row_by_id(env.dbsession, Movement, raw, order.id).id == movement_id
+        for raw in ("9" * 30, 10 ** 30, "-1", "1.0", "", None, True, ["1"]):
+            assert services.row_by_id(env.dbsession, Movement, raw, order.id) is None
+    with dbtx(roma) as db:
+        assert services.row_by_id(db, Movement, movement_id, roma.id) is None

@@ -194,3 +194,54 @@ def test_exports(testapp, dbtx, order, tenant_env, dossier_id):
         actions = db.scalars(select(AuditEntry.action).where(AuditEntry.action.like("ledger.export.%"))
                              .order_by(AuditEntry.id)).all()
     assert actions == ["ledger.export.primanota", "ledger.export.movements"]
+
+
+def test_a_reconciled_movement_has_no_edit_page_until_unreconciled(testapp, dbtx, order, tenant_env, dossier_id):
+    with tenant_env(order) as env:
+        movement = services.record_movement(
+            env, dossier=env.dbsession.get(Dossier, dossier_id), on=date(2025, 4, 1), direction="entrata",
+            category="advance", amount="100", description="Acconto")
+        services.reconcile(env, movement, date(2025, 4, 2))
+        movement_id = movement.id
+    login(testapp, "segreteria@milano.it")
+    edit = f"/milano/accounting/movements/{movement_id}/edit"
+    assert not testapp.get(tab(dossier_id)).html.find("a", href=lambda href: href and "/edit" in href)
+    page = testapp.get(edit, status=400)
+    assert "per modificarlo annulli prima la riconciliazione" in page.text
+    token = csrf_token(testapp)
+    page = testapp.post(edit, {"csrf_token": token, "on": "2025-04-01", "category": "advance", "amount": "999",
+                               "description": "Acconto", "method": "transfer"}, status=400)
+    assert "per modificarlo annulli prima la riconciliazione" in page.text
+    assert movements(dbtx, order)[0].amount == D("100.00")
+    testapp.post(f"/milano/accounting/movements/{movement_id}/unreconcile", {"csrf_token": token}, status=302)
+    assert testapp.get(edit).forms["movement-form"]["amount"].value == "100,00"
+
+
+def test_the_tab_explains_what_the_debtor_still_owes(testapp, order, tenant_env, dossier_id):
+    from occ_core.fees import inputs, services as fees
+
+    with tenant_env(order) as env:
+        dossier = env.dbsession.get(Dossier, dossier_id)
+        fees.save_estimate(env, dossier, inputs.read({"attivo": "30000", "passivo": "100000", "reading": "single",
+                                                      "reduction_percent": "25", "expenses": [
+                                                          {"description": "Marca", "amount": "27"}]}, env.tenant))
+        for category, amount in (("start_fee", "244"), ("expense_refund", "27"), ("advance", "1000")):
+            services.record_movement(env, dossier=dossier, on=date(2025, 4, 1), direction="entrata",
+                                     category=category, amount=amount, description=category)
+    login(testapp, "consultazione@milano.it")
+    page = testapp.get(tab(dossier_id))
+    assert "spese documentate € 27,00, IVA € 745,99" in page.html.find(id="estimate-parts").text
+    assert page.html.find(id="estimate-paid").text == "€ 1.271,00"
+    assert page.html.find(id="estimate-owed").text == "€ 2.892,85"  # 3.390,86 + 27 + 745,99 - 1.271
+    assert "meno quanto il debitore ha versato" in page.html.find(id="owed-note").text
+
+
+def test_ids_too_long_for_any_row_are_not_found(testapp, order, dossier_id):
+    login(testapp, "segreteria@milano.it")
+    huge = "9" * 30
+    token = csrf_token(testapp)
+    testapp.get(f"/milano/dossiers/{huge}/accounting", status=404)
+    for action in ("edit", "receipt"):
+        testapp.get(f"/milano/accounting/movements/{huge}/{action}", status=404)
+    for action in ("delete", "reconcile", "unreconcile"):
+        testapp.post(f"/milano/accounting/movements/{huge}/{action}", {"csrf_token": token}, status=404)
