@@ -398,7 +398,7 @@ def _locked(db, invoice: GestoreInvoice) -> GestoreInvoice:
 def pay_invoice(env, invoice: GestoreInvoice, on_text: str, method: str, reference: str) -> Movement:
     """Pay what is left of the invoice's net amount (the ritenuta stays with the OCC, due to the Erario).
     What is left is read under the invoice's lock, so two payments at once never pay it twice."""
-    pass
+    invoice = _locked(env.dbsession, invoice)
     remaining = invoice.net_payable - paid_on_invoice(env.dbsession, invoice)
     if remaining <= 0:
         raise UserError("La fattura risulta già pagata.")

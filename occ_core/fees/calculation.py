@@ -36,7 +36,7 @@ ROUNDINGS = {"cent": "Al centesimo", "euro": "All'euro (il compenso; le altre vo
 VALUES = ("minimo", "medio", "massimo")
 REDUCTION_RANGE = (Decimal("15"), Decimal("40"))
 GENERAL_EXPENSES_RANGE = (Decimal("10"), Decimal("15"))
-VAT_RANGE = (Decimal("0"), Decimal("100"))
+PERCENT_RANGE = (Decimal("0"), HUNDRED)
 
 # Art. 16 co. 5: above this passivo the cap is 5 %, else 10 %; below this attributed amount there is no cap.
 HIGH_PASSIVO = Decimal("1000000")
@@ -251,7 +251,7 @@ def validate(inputs: FeeInputs) -> FeeInputs:
     check_percent(inputs.reduction_percent, REDUCTION_RANGE, "Riduzione (art. 16 co. 4)", "reduction_percent")
     check_percent(inputs.general_expenses_percent, GENERAL_EXPENSES_RANGE, "Spese generali (art. 14 co. 3)",
                   "general_expenses_percent")
-    check_percent(inputs.vat_rate, VAT_RANGE, "Aliquota IVA", "vat_rate")
+    check_percent(inputs.vat_rate, PERCENT_RANGE, "Aliquota IVA", "vat_rate")
     if inputs.rounding not in ROUNDINGS:
         raise UserError("Arrotondamento: scelta non valida.", field="rounding")
     if len(inputs.expenses) > MAX_EXPENSES:

@@ -70,10 +70,14 @@ def preventivo(env, attivo, passivo, riduzione, whole_range, general_expenses, i
                slug, as_json):
     """Calcola il preventivo dei compensi (DM 202/2014).
 
-    Senza --tenant valgono i valori predefiniti della piattaforma (una sola riduzione del 15 %, spese generali
-    12,5 %, IVA 22 %); con --tenant SLUG quelli dell'Ordine, e il JSON è lo stesso che l'API dell'Ordine
-    restituisce per gli stessi dati. --riduzione sceglie la lettura «una sola riduzione», --intera-forbice la
-    lettura «intera forbice di legge»; senza l'una né l'altra vale la lettura predefinita."""
+    \b
+    Senza --tenant valgono i valori predefiniti della piattaforma (una sola
+    riduzione del 15 %, spese generali 12,5 %, IVA 22 %).
+    Con --tenant SLUG valgono quelli dell'Ordine: il JSON è lo stesso che
+    l'API dell'Ordine restituisce per gli stessi dati.
+    --riduzione R: la lettura «una sola riduzione», del R %.
+    --intera-forbice: la lettura «intera forbice di legge».
+    Senza l'una né l'altra vale la lettura predefinita."""
     from occ_core.cli import fail
 
     if riduzione is not None and whole_range:

@@ -90,9 +90,8 @@ def _expenses(rows) -> tuple[Expense, ...]:
 
 def read(raw: dict, tenant=None) -> Request:
     """The estimate asked for by ``raw`` (keys of ``FIELDS``), computed; a ``UserError`` for anything wrong,
-    an estimate too large to be stored included. What
-    ``raw`` leaves out takes the defaults of the Order ``tenant`` (its fee preferences, and the IVA of its
-    invoices), or the platform's when ``tenant`` is None."""
+    an estimate too large to be stored included. What ``raw`` leaves out takes the defaults of the Order
+    ``tenant`` (its fee preferences, and the IVA of its invoices), or the platform's when ``tenant`` is None."""
     prefs = preferences_of(tenant) if tenant is not None else FeePreferences()
     unknown = sorted(key for key in raw if key not in FIELDS)
     if unknown:

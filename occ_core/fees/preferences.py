@@ -13,7 +13,7 @@ from occ_core.fees import calculation
 from occ_core.fees.calculation import check_percent
 from occ_core.invoicing.preferences import InvoicingPreferences
 from occ_core.invoicing.preferences import preferences_of as invoicing_preferences_of
-from occ_core.money import HUNDRED, ZERO
+from occ_core.money import ZERO
 
 PREFERENCE = "fees"
 PROPOSED = {"minimo": "Il valore minimo", "medio": "Il valore medio", "massimo": "Il valore massimo"}
@@ -50,7 +50,7 @@ def validate(prefs: FeePreferences) -> FeePreferences:
                   "reduction_percent")
     check_percent(prefs.general_expenses_percent, calculation.GENERAL_EXPENSES_RANGE, "Spese generali",
                   "general_expenses_percent")
-    check_percent(prefs.gestore_percent, (Decimal("0"), HUNDRED), "Quota del gestore", "gestore_percent")
+    check_percent(prefs.gestore_percent, calculation.PERCENT_RANGE, "Quota del gestore", "gestore_percent")
     for name, label in (("minimum_fee", "Compenso minimo"), ("start_fee", "Diritto di avvio")):
         value = getattr(prefs, name)
         if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value <= START_FEE_LIMIT:

@@ -23,7 +23,7 @@ from occ_core.dossiers.fields import InvalidData, without_control_characters
 from occ_core.errors import UserError
 from occ_core.fees.services import latest_estimate
 from occ_core.ledger.models import Movement
-from occ_core.money import CENT, ZERO
+from occ_core.money import CENT, cents
 from occ_core.web.forms import MONEY_LIMIT, parse_date, parse_money
 
 VIEW, MANAGE, EXPORT = "accounting:movement:view", "accounting:movement:manage", "accounting:export"
@@ -414,7 +414,7 @@ def totals(dbsession, *criteria) -> dict:
     income = func.coalesce(func.sum(case((Movement.direction == INCOME, Movement.amount), else_=0)), 0)
     expenses = func.coalesce(func.sum(case((Movement.direction == EXPENSE, Movement.amount), else_=0)), 0)
     row = dbsession.execute(select(income, expenses).where(*criteria)).one()
-    income, expenses = Decimal(row[0]).quantize(ZERO), Decimal(row[1]).quantize(ZERO)
+    income, expenses = cents(row[0]), cents(row[1])
     return {"income": income, "expenses": expenses, "balance": income - expenses}
 
 
@@ -428,7 +428,7 @@ def paid_towards_estimate(dbsession, dossier) -> Decimal:
     expenses advanced for him (``PAID_TOWARDS_ESTIMATE``), less the refunds the OCC gave back to him."""
     value = dbsession.scalar(select(_signed_sum()).where(
         Movement.dossier_id == dossier.id, Movement.category.in_((*PAID_TOWARDS_ESTIMATE, GIVEN_BACK))))
-    return Decimal(value or 0).quantize(ZERO)
+    return cents(value or 0)
 
 
 def collected_against_estimate(dbsession, dossier) -> Decimal | None:
@@ -441,7 +441,7 @@ def collected_against_estimate(dbsession, dossier) -> Decimal | None:
     estimate = latest_estimate(dbsession, dossier)
     if estimate is None:
         return None
-    return (estimate.proposed_total - paid_towards_estimate(dbsession, dossier)).quantize(ZERO)
+    return cents(estimate.proposed_total - paid_towards_estimate(dbsession, dossier))
 
 
 def paid_by_invoice(dbsession, invoice_ids) -> dict[int, Decimal]:
@@ -451,4 +451,4 @@ def paid_by_invoice(dbsession, invoice_ids) -> dict[int, Decimal]:
         return {}
     rows = dbsession.execute(select(Movement.invoice_id, func.sum(Movement.amount)).where(
         Movement.invoice_id.in_(ids), Movement.direction == INCOME).group_by(Movement.invoice_id)).all()
-    return {invoice_id: Decimal(total).quantize(ZERO) for invoice_id, total in rows}
+    return {invoice_id: cents(total) for invoice_id, total in rows}

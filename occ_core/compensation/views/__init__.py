@@ -2,10 +2,6 @@
 statement and tax profile, his invoices (recording, paying, the file), and the dossier's «Compensi» tab."""
 from __future__ import annotations
 
-from importlib import resources
-
-from pyramid.renderers import get_renderer
-
 from occ_core.compensation import services
 from occ_core.compensation.models import GestoreInvoice
 from occ_core.errors import UserError
@@ -16,7 +12,6 @@ from occ_core.web.forms import param, refuse
 
 PARTS = ("overview", "statement", "invoices", "dossier_tab")
 TEMPLATES = "occ_core:compensation/templates/"
-ACCOUNTING_MENU = ("occ_core.ledger", "templates/accounting_menu.pt")
 # The ids in the pages' URLs, as long as any id can be (longer ones match no route: 404).
 GESTORE = r"/accounting/compensation/gestori/{gestore_id:\d{1,9}}"
 INVOICE_ID = r"{invoice_id:\d{1,9}}"
@@ -39,14 +34,6 @@ def invoice_from_url(request) -> GestoreInvoice:
     return row_from_url(request, GestoreInvoice, "invoice_id")
 
 
-def accounting_menu():
-    """The «Contabilità» sub-menu macro, once the ledger provides it."""
-    package, name = ACCOUNTING_MENU
-    if not resources.files(package).joinpath(name).is_file():
-        return None
-    return get_renderer(f"{package}:{name}").implementation()
-
-
 def requested_period(request) -> tuple[services.Period, str | None]:
     """The period of the query (``dal``, ``al``; the current year by default) and the message of a wrong
     one, which answers 400 and shows the current year instead."""
@@ -57,6 +44,7 @@ def requested_period(request) -> tuple[services.Period, str | None]:
 
 
 def page_values(request, **values) -> dict:
-    return {"accounting_menu": accounting_menu(), "name_of": gestore_name, "can_manage":
-            request.has_permission(services.MANAGE), "error": None, "comp_url": lambda route, **parts: url(
-                request, route, **parts), **values}
+    """What every compensation page needs; the «Contabilità» sub-menu (``accounting_menu``) comes from the
+    ledger's renderer globals."""
+    return {"name_of": gestore_name, "can_manage": request.has_permission(services.MANAGE), "error": None,
+            "comp_url": lambda route, **parts: url(request, route, **parts), **values}

@@ -16,6 +16,8 @@ from occ_core.fees.preferences import PROPOSED
 
 PATH = "/fee-estimates"
 SAVE_KEYS = ("dossier_id", "save", "notes")
+# The largest id a dossier can have, as in the routes' ``\d{1,9}``: a larger number names no dossier.
+LARGEST_ID = 10 ** 9 - 1
 
 
 def includeme(config):
@@ -27,7 +29,8 @@ def _dossier(request, dossier_id) -> Dossier:
     if isinstance(dossier_id, bool) or not isinstance(dossier_id, int) or dossier_id < 1:
         raise ApiError(400, {"error": "«dossier_id»: indicare l'identificativo numerico di una pratica.",
                              "field": "dossier_id"})
-    dossier = request.dbsession.scalar(select(Dossier).where(Dossier.id == dossier_id))
+    dossier = request.dbsession.scalar(select(Dossier).where(Dossier.id == dossier_id)) \
+        if dossier_id <= LARGEST_ID else None
     if dossier is None:
         raise not_found("Nessuna pratica con questo identificativo.")
     return dossier
@@ -77,14 +80,16 @@ REQUEST_SCHEMA = {"type": "object", "additionalProperties": False, "required": [
     "attributed": {**TEXT_NUMBER, "type": ["number", "string", "null"],
                    "description": "Totale attribuito ai creditori, per il limite dell'art. 16 co. 5"},
     "liquidation": {"type": "boolean", "description": "Procedura con liquidazione (art. 16 co. 1 e art. 18)"},
-    "expenses": {"type": "array", "maxItems": calculation.MAX_EXPENSES, "items": {
+    "expenses": {"type": "array", "maxItems": calculation.MAX_EXPENSES,
+                 "description": "Spese documentate: il loro totale, e il totale del preventivo, non oltre "
+                                f"{calculation.AMOUNT_LIMIT} euro", "items": {
         "type": "object", "required": ["description", "amount"], "properties": {
             "description": {"type": "string", "maxLength": calculation.DESCRIPTION_LIMIT},
             "amount": TEXT_NUMBER,
             "taxable": {"type": "boolean", "description": "Soggetta a IVA; false per le anticipazioni in nome del "
                                                           "debitore (art. 15 DPR 633/72)"}}}},
     "proposed": {"type": "string", "enum": list(PROPOSED)},
-    "dossier_id": {"type": "integer", "minimum": 1},
+    "dossier_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID},
     "save": {"type": "boolean", "description": "Con «dossier_id»: salva il preventivo come nuova versione"},
     "notes": {"type": "string"},
 }}

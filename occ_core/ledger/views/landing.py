@@ -7,9 +7,9 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from occ_core.clock import today
+from occ_core.invoicing.fatturapa import document_number
 from occ_core.ledger import listing, services
 from occ_core.ledger.models import Movement
-from occ_core.invoicing.fatturapa import document_number
 from occ_core.ledger.views import TEMPLATES, url, url_if
 from occ_core.money import ZERO
 

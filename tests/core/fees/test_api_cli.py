@@ -106,6 +106,7 @@ def test_api_saves_a_version(testapp, order, dbtx):
     assert first["saved"]["proposed_fee"] == first["values"]["massimo"]["fee"]
     assert count(dbtx, order) == 2
     testapp.post_json(URL, {**body, "dossier_id": 999999}, headers=auth, status=404)
+    testapp.post_json(URL, {**body, "dossier_id": 10 ** 30}, headers=auth, status=404)
     reader = token_of(testapp, "consultazione")
     assert testapp.post_json(URL, body, headers=reader, status=403).json["error"]
     assert count(dbtx, order) == 2
