@@ -16,8 +16,8 @@ from occ_core.fees.preferences import FeePreferences, save as save_fees
 from occ_core.invoicing.preferences import InvoicingPreferences, save as save_invoicing
 from occ_core.tenants.models import Tenant
 from occ_core.testing.factories import PASSWORD, make_user
+from occ_core.testing.cli import CliEnvironment
 
-from ..protocol.test_cli import CliEnvironment
 from .conftest import add_dossier
 
 URL = "/milano/api/v1/fee-estimates"

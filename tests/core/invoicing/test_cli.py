@@ -1,26 +1,12 @@
 """``occ invoices export SLUG --year YYYY --out DIR`` writes one XML file per issued invoice of the year."""
-from contextlib import contextmanager
-from dataclasses import dataclass
 
 import click
-import transaction
 from click.testing import CliRunner
 
-from occ_core.db import transactional_session
 from occ_core.invoicing.cli import invoices
+from occ_core.testing.cli import CliEnvironment
 
 from .conftest import schema_errors
-
-
-@dataclass
-class CliEnvironment:
-    registry: object
-
-    @contextmanager
-    def session(self, tenant_id=None):
-        tm = transaction.TransactionManager(explicit=True)
-        with tm:
-            yield transactional_session(self.registry["db.session_factory"], tm, tenant_id)
 
 
 def test_the_command_is_offered_to_occ(pm):

@@ -1,19 +1,16 @@
 """``occ protocol segnatura`` prints a registration's segnatura; ``occ protocol verify`` exits non-zero and names
 what is wrong when the numbering has a gap, a duplicate, a counter out of step or numbers out of time order."""
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import click
 import pytest
-import transaction
 from click.testing import CliRunner
 from lxml import etree
 from sqlalchemy import text
 
-from occ_core.db import transactional_session
 from occ_core.protocol import numbering
 from occ_core.protocol.cli import protocol
+from occ_core.testing.cli import CliEnvironment
 
 from .conftest import outgoing
 
@@ -21,19 +18,6 @@ YEAR = 2026
 CLOCK = {"clock": lambda: datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)}
 # Registered now: the daily registers of earlier days, which verify checks too, are not due.
 THIS_YEAR = numbering.register_year(datetime.now(timezone.utc))
-
-
-@dataclass
-class CliEnvironment:
-    """What ``occ`` hands its commands (``occ_core.cli.Environment``), on the test application's registry."""
-
-    registry: object
-
-    @contextmanager
-    def session(self, tenant_id=None):
-        tm = transaction.TransactionManager(explicit=True)
-        with tm:
-            yield transactional_session(self.registry["db.session_factory"], tm, tenant_id)
 
 
 @pytest.fixture
