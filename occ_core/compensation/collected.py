@@ -65,15 +65,18 @@ def _in_period(statement, start: date | None, end: date | None, dossier_ids):
 
 
 def collections(db, start: date | None = None, end: date | None = None, dossier_ids=None) -> list[Collection]:
-    """The collections and refunds on issued invoices of the Order's dossiers between ``start`` and ``end``."""
+    """The collections and refunds on issued invoices of the Order's dossiers between ``start`` and ``end``
+    that carry some fee: the payment of an invoice of the start fee alone has nothing to split, and a row
+    of € 0,00 would only puzzle the gestore."""
     rows = db.execute(_in_period(
         select(Movement, Invoice).join(Invoice, Invoice.id == Movement.invoice_id)
         .where(Invoice.status == "issued", Movement.direction.in_(("entrata", "uscita"))),
         start, end, dossier_ids)).all()
-    return [Collection(movement.id, movement.dossier_id, movement.on, movement.description,
-                       movement.amount if movement.direction == "entrata" else -movement.amount,
-                       fee_portion(movement, invoice), label(invoice))
-            for movement, invoice in rows]
+    found = [Collection(movement.id, movement.dossier_id, movement.on, movement.description,
+                        movement.amount if movement.direction == "entrata" else -movement.amount,
+                        fee_portion(movement, invoice), label(invoice))
+             for movement, invoice in rows]
+    return [collection for collection in found if collection.fee]
 
 
 def unmatched(db, start: date | None = None, end: date | None = None, dossier_ids=None) -> list[Movement]:

@@ -222,9 +222,13 @@ def start_fee_line(env, invoice: Invoice, dossier: Dossier, prefs) -> None:
 
 
 def has_start_fee(db, dossier: Dossier) -> bool:
-    return db.scalar(select(func.count()).select_from(InvoiceLine).join(Invoice, InvoiceLine.invoice_id == Invoice.id)
-                     .where(Invoice.dossier_id == dossier.id, Invoice.kind != "credit_note",
-                            InvoiceLine.category == "start_fee")) > 0
+    """Whether the dossier's start fee is already taken care of: invoiced (a draft too, so that two drafts do
+    not both propose it), or recorded by the secretariat as a movement, collected without an invoice."""
+    invoiced = (select(InvoiceLine.id).join(Invoice, InvoiceLine.invoice_id == Invoice.id)
+                .where(Invoice.dossier_id == dossier.id, Invoice.kind != "credit_note",
+                       InvoiceLine.category == "start_fee"))
+    recorded = select(Movement.id).where(Movement.dossier_id == dossier.id, Movement.category == "start_fee")
+    return db.scalar(select(invoiced.exists() | recorded.exists()))
 
 
 def deduction_lines(db, invoice: Invoice, dossier: Dossier) -> None:

@@ -18,6 +18,8 @@ from occ_core.money import ZERO
 CREDIT_NOTE, ISSUED = "credit_note", "issued"
 PAYMENT_STATUSES = {"unpaid": "Da incassare", "partial": "Incassata in parte", "paid": "Incassata",
                     "credited": "Stornata", "refund_due": "Da rimborsare", "refunded": "Rimborsata"}
+# The statuses that still wait for a payment or a refund: only these take one more.
+OPEN = ("unpaid", "partial", "refund_due")
 
 
 @dataclass(frozen=True)

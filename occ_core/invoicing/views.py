@@ -157,12 +157,19 @@ def dossier_choices(request) -> list[tuple[int, str]]:
     return [(dossier.id, f"{dossier.reference} – {dossier.debtor_name}") for (dossier,) in rows]
 
 
+def dossier_of(request, text: str) -> Dossier | None:
+    return request.dbsession.get(Dossier, int(text)) if text.isdigit() and len(text) < 12 else None
+
+
 @view_config(route_name="invoice_new", renderer=TEMPLATES + "new.pt", permission=services.MANAGE)
 def invoice_new(request):
     chosen = {"dossier": param(request, "dossier"), "kind": param(request, "kind") or "invoice",
               "amount": param(request, "amount"), "corrects": param(request, "corrects")}
+    # Opened from a dossier's «Contabilità» tab (its address names the dossier): the way back to it.
+    came_from = dossier_of(request, request.GET.get("dossier", ""))
     values = common(request, page_title="Nuova fattura", chosen=chosen, dossiers=dossier_choices(request),
-                    kinds={k: v for k, v in codes.KINDS.items() if k != "credit_note"})
+                    kinds={k: v for k, v in codes.KINDS.items() if k != "credit_note"},
+                    back_url=url(request, "dossier_accounting", id=came_from.id) if came_from else None)
     if request.method != "POST":
         return values
     try:
@@ -172,8 +179,7 @@ def invoice_new(request):
         corrects = services.find_invoice(request.dbsession, chosen["corrects"]) if kind == "credit_note" else None
         dossier = None
         if kind != "credit_note":
-            text = chosen["dossier"]
-            dossier = request.dbsession.get(Dossier, int(text)) if text.isdigit() and len(text) < 12 else None
+            dossier = dossier_of(request, chosen["dossier"])
             if dossier is None:
                 raise UserError("Indicare la pratica da fatturare.", field="dossier")
         amount = parse_money(chosen["amount"], "Importo dell'acconto") if kind == "advance" else None
@@ -289,6 +295,7 @@ def detail_values(request, invoice, **values) -> dict:
         editable=editable, can_issue=not issued and request.has_permission(services.ISSUE),
         can_manage=request.has_permission(services.MANAGE), position=position,
         payment=position.status if position else "",
+        open_statuses=settlement.OPEN,
         payments=services.payments(db, invoice) if issued else [], methods=METHODS,
         summary=totals.compute(invoice, prefs) if not issued else None,
         identity_problem=preferences.identity_problem(request.tenant), today=today(),

@@ -50,6 +50,16 @@ def fmt_money(value) -> str:
     return f"€ {text}"
 
 
+def fmt_amount(value) -> str:
+    """An amount as a form shows it, the Italian way and without the euro sign: ``"20.000,00"``."""
+    return "" if value in (None, "") else fmt_money(Decimal(value))[2:]
+
+
+def fmt_number(value) -> str:
+    """A rate or a quantity as a form shows it, without trailing zeros: ``"15"``, ``"12,5"``."""
+    return "" if value in (None, "") else fmt_decimal(Decimal(value).normalize())
+
+
 def iso(value) -> str:
     return "" if value is None else value.isoformat()
 

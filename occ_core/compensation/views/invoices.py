@@ -17,7 +17,7 @@ from occ_core.errors import UserError
 from occ_core.gestori.models import Gestore
 from occ_core.gestori.screening import gestore_name
 from occ_core.web.forms import param, posted, read_upload, refuse
-from occ_core.web.ui import fmt_decimal
+from occ_core.web.ui import fmt_amount
 
 FIELDS = ("number", "issued_on", "fee", "dossier", "period_from", "period_to", "notes")
 
@@ -40,7 +40,7 @@ def _proposal(request, gestore: Gestore) -> dict[str, str]:
     dossier = next((d for d in services.dossiers_of(db, gestore.id) if str(d.id) == values["dossier"]), None)
     due = services.still_due(db, request.tenant, gestore.id, period, dossier.id if dossier else None)
     return {**values, "period_from": period.start.isoformat(), "period_to": period.end.isoformat(),
-            "dossier": str(dossier.id) if dossier else "", "fee": fmt_decimal(due) if due else ""}
+            "dossier": str(dossier.id) if dossier else "", "fee": fmt_amount(due) if due else ""}
 
 
 def _form_values(request, gestore: Gestore, values: dict, built=None, error=None) -> dict:
@@ -70,7 +70,7 @@ def new_invoice(request):
     except UserError as error:
         return _form_values(request, gestore, values, error=refuse(request, error))
     request.flash(f"Fattura n. {invoice.number} registrata: netto da pagare "
-                  f"{fmt_decimal(invoice.net_payable)} euro.", "success")
+                  f"{fmt_amount(invoice.net_payable)} euro.", "success")
     return HTTPFound(url(request, "compensation_statement", gestore_id=gestore.id))
 
 
@@ -87,7 +87,7 @@ def pay_invoice(request):
     except UserError as error:
         return statement_values(request, gestore, error=f"Pagamento non registrato. {refuse(request, error)}")
     target = url(request, "compensation_statement", gestore_id=gestore.id)
-    request.flash(f"Pagamento di {fmt_decimal(movement.amount)} euro registrato nei movimenti. La ritenuta "
+    request.flash(f"Pagamento di {fmt_amount(movement.amount)} euro registrato nei movimenti. La ritenuta "
                   "d'acconto resta da versare all'Erario con F24 entro il 16 del mese successivo.", "success")
     return HTTPFound(target)
 

@@ -17,7 +17,7 @@ from occ_core.gestori.screening import gestore_name
 from occ_core.ledger.services import METHODS
 from occ_core.money import ZERO
 from occ_core.web.forms import posted, refuse
-from occ_core.web.ui import fmt_decimal
+from occ_core.web.ui import fmt_number
 
 
 def includeme(config):
@@ -53,9 +53,9 @@ def statement_values(request, gestore, error: str | None = None) -> dict:
 
 
 def profile_form(profile: tax.TaxProfile) -> dict[str, str]:
-    return {"vat_regime": profile.vat_regime, "vat_rate": fmt_decimal(profile.vat_rate),
-            "pension_fund": profile.pension_fund, "pension_fund_rate": fmt_decimal(profile.pension_fund_rate),
-            "withholding": "1" if profile.withholding else "", "withholding_rate": fmt_decimal(profile.withholding_rate)}
+    return {"vat_regime": profile.vat_regime, "vat_rate": fmt_number(profile.vat_rate),
+            "pension_fund": profile.pension_fund, "pension_fund_rate": fmt_number(profile.pension_fund_rate),
+            "withholding": "1" if profile.withholding else "", "withholding_rate": fmt_number(profile.withholding_rate)}
 
 
 def _profile_values(request, gestore, values: dict, error=None) -> dict:

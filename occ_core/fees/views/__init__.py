@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from occ_core.fees import inputs
-from occ_core.fees.calculation import READINGS, ROUNDINGS
+from occ_core.fees.calculation import MAX_EXPENSES, READINGS, ROUNDINGS
 from occ_core.fees.preferences import PROPOSED, preferences_of
 from occ_core.web.forms import param
-from occ_core.web.ui import fmt_decimal, fmt_money
+from occ_core.web.ui import fmt_amount, fmt_money, fmt_number
 
 PARTS = ("calculator", "dossier", "settings", "api")
 TEMPLATES = "occ_core:fees/templates/"
@@ -26,9 +26,12 @@ def includeme(config):
 def form_values(request) -> dict:
     """The estimate form as sent (query string or posted), as text, for reading and for showing again."""
     values = {name: param(request, name).strip() for name in FORM_FIELDS + FLAGS}
+    # A saved estimate may have more expenses than the blank form's rows: every row shown comes back.
+    rows = next((n for n in range(EXPENSE_ROWS, MAX_EXPENSES) if f"expense_description_{n}" not in request.params),
+                MAX_EXPENSES)
     values["expenses"] = [{"description": param(request, f"expense_description_{n}").strip(),
                            "amount": param(request, f"expense_amount_{n}").strip(),
-                           "taxable": bool(param(request, f"expense_taxable_{n}"))} for n in range(EXPENSE_ROWS)]
+                           "taxable": bool(param(request, f"expense_taxable_{n}"))} for n in range(rows)]
     return values
 
 
@@ -44,11 +47,27 @@ def raw_inputs(values: dict) -> dict:
 def blank_form(request, **given) -> dict:
     prefs = preferences_of(request.tenant)
     values = {"attivo": "", "passivo": "", "reading": prefs.reading,
-              "reduction_percent": str(prefs.reduction_percent), "attributed": "",
-              "general_expenses_percent": str(prefs.general_expenses_percent), "proposed": prefs.proposed,
-              "incapiente": "", "liquidation": "",
-              "expenses": [{"description": "", "amount": "", "taxable": False}] * EXPENSE_ROWS}
+              "reduction_percent": fmt_number(prefs.reduction_percent), "attributed": "",
+              "general_expenses_percent": fmt_number(prefs.general_expenses_percent), "proposed": prefs.proposed,
+              "incapiente": "", "liquidation": "", "expenses": expense_rows([])}
     return {**values, **given}
+
+
+def expense_rows(rows: list[dict]) -> list[dict]:
+    """The expenses as the form shows them, with blank rows up to the form's size."""
+    shown = [{"description": row["description"], "amount": fmt_amount(row["amount"]), "taxable": row["taxable"]}
+             for row in rows]
+    return shown + [{"description": "", "amount": "", "taxable": False}] * (EXPENSE_ROWS - len(shown))
+
+
+def estimate_form(inputs: dict, proposed: str) -> dict:
+    """The form filled with the inputs of a saved estimate (``FeeInputs.as_json``), to estimate it again."""
+    return {"attivo": fmt_amount(inputs["attivo"]), "passivo": fmt_amount(inputs["passivo"]),
+            "attributed": fmt_amount(inputs.get("attributed")), "reading": inputs["reading"],
+            "reduction_percent": fmt_number(inputs["reduction_percent"]),
+            "general_expenses_percent": fmt_number(inputs["general_expenses_percent"]), "proposed": proposed,
+            "incapiente": "1" if inputs["incapiente"] else "", "liquidation": "1" if inputs["liquidation"] else "",
+            "expenses": expense_rows(inputs.get("expenses") or [])}
 
 
 def form_context(request, values: dict, asked: inputs.Request | None, error=None) -> dict:
@@ -66,7 +85,7 @@ def euro(text) -> str:
 
 
 def percent(text) -> str:
-    return "—" if text is None else fmt_decimal(Decimal(text).normalize()) + " %"
+    return "—" if text is None else fmt_number(text) + " %"
 
 
 def macros():

@@ -13,8 +13,9 @@ from occ_core.fees import inputs, services
 from occ_core.fees.calculation import READINGS
 from occ_core.fees.preferences import PROPOSED
 from occ_core.fees.views import (
-    TEMPLATES, blank_form, euro, form_context, form_values, macros, percent, raw_inputs)
+    TEMPLATES, blank_form, estimate_form, euro, form_context, form_values, macros, percent, raw_inputs)
 from occ_core.web.forms import posted, refuse
+from occ_core.web.ui import fmt_amount
 
 
 def includeme(config):
@@ -23,11 +24,13 @@ def includeme(config):
     config.scan("occ_core.fees.views.dossier")
 
 
-def prefilled(request, dossier) -> dict:
+def prefilled(request, dossier, latest) -> dict:
+    """The inputs of the estimate last saved, so that after saving the form shows what was saved; without one,
+    the dossier's figures and the Order's defaults."""
+    if latest is not None:
+        return estimate_form(latest.inputs, latest.proposed)
     defaults = services.dossier_defaults(dossier)
-    latest = services.latest_estimate(request.dbsession, dossier)
-    attributed = (latest.inputs.get("attributed") if latest else None) or ""
-    return blank_form(request, attivo=defaults["attivo"], passivo=defaults["passivo"], attributed=attributed,
+    return blank_form(request, attivo=fmt_amount(defaults["attivo"]), passivo=fmt_amount(defaults["passivo"]),
                       liquidation="1" if defaults["liquidation"] else "",
                       incapiente="1" if defaults["incapiente"] else "")
 
@@ -43,10 +46,11 @@ def tab(request, dossier, values: dict, asked=None, error=None) -> dict:
 def dossier_estimates(request):
     dossier = dossier_from_url(request)
     audit_read(request, dossier, "fees")
-    values = prefilled(request, dossier)
-    # The dossier's declared figures are estimated at once, so the tab never opens on a form without its
-    # result; stored figures always pass the estimate's checks (same limits, never negative).
-    declared = dossier.attivo is not None or bool(dossier.passivo)
+    latest = services.latest_estimate(request.dbsession, dossier)
+    values = prefilled(request, dossier, latest)
+    # The dossier's declared figures (or the last estimate's inputs) are estimated at once, so the tab never
+    # opens on a form without its result; stored figures always pass the estimate's checks.
+    declared = latest is not None or dossier.attivo is not None or bool(dossier.passivo)
     asked = inputs.read(raw_inputs(values), request.tenant) if declared else None
     return tab(request, dossier, values, asked)
 

@@ -17,11 +17,12 @@ from occ_core.fees.calculation import READINGS, ROUNDINGS
 from occ_core.fees.services import SETTINGS
 from occ_core.fees.views import TEMPLATES, percent
 from occ_core.web.forms import parse_money, posted, refuse
-from occ_core.web.ui import fmt_decimal, fmt_money
+from occ_core.web.ui import fmt_amount, fmt_decimal, fmt_money, fmt_number
 
 AMOUNTS = {"reduction_percent": "Riduzione predefinita", "general_expenses_percent": "Spese generali",
            "minimum_fee": "Compenso minimo", "start_fee": "Diritto di avvio", "gestore_percent": "Quota del gestore"}
 CHOICES = ("reading", "rounding", "proposed")
+MONEY = ("minimum_fee", "start_fee")
 FLAGS = ("start_fee_vat_included", "high_cap_at_threshold", "cap_exempt_at_threshold",
          "general_expenses_on_liquidation")
 
@@ -33,6 +34,12 @@ def includeme(config):
 
 def _shown(prefs: preferences.FeePreferences) -> dict:
     return {key: str(value) if isinstance(value, Decimal) else value for key, value in asdict(prefs).items()}
+
+
+def _form(prefs: preferences.FeePreferences) -> dict:
+    """The defaults as the form shows them: amounts and percentages the Italian way."""
+    return {**_shown(prefs), **{name: (fmt_amount if name in MONEY else fmt_number)(getattr(prefs, name))
+                                for name in AMOUNTS}}
 
 
 def _posted(request) -> dict:
@@ -70,7 +77,7 @@ def fee_settings(request):
     tenant = request.tenant
     current = preferences.preferences_of(tenant)
     if request.method != "POST":
-        return _page(request, _shown(current))
+        return _page(request, _form(current))
     values = _posted(request)
     try:
         new = _parsed(values)

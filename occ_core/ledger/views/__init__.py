@@ -11,7 +11,9 @@ from pyramid.events import BeforeRender
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.interfaces import IRoutesMapper
 from pyramid.renderers import get_renderer
+from sqlalchemy import select
 
+from occ_core.clock import today
 from occ_core.documents.services import max_bytes
 from occ_core.dossiers.views.registration import FormField, form_macros
 from occ_core.ledger import services
@@ -152,13 +154,29 @@ def form_errors(error) -> dict:
 
 
 def blank_form(**values) -> dict:
-    return {"values": {"method": "transfer", **values}, "errors": {}}
+    # Most movements are recorded on the day they happen, as the invoice's payment form assumes too.
+    return {"values": {"method": "transfer", "on": today().isoformat(), **values}, "errors": {}}
+
+
+def invoice_links(request):
+    """For the movements table: ``{invoice_id: (label, url)}`` of the invoices its movements settle, one
+    query for the whole table; nothing when the invoices' pages are not installed."""
+    def links(movements) -> dict:
+        ids = {movement.invoice_id for movement in movements if movement.invoice_id}
+        if not ids or not route_exists(request, "invoice"):
+            return {}
+        from occ_core.invoicing.models import Invoice
+        from occ_core.invoicing.services import label
+
+        return {invoice.id: (label(invoice), url_if(request, "invoice", id=invoice.id))
+                for invoice in request.dbsession.scalars(select(Invoice).where(Invoice.id.in_(ids)))}
+    return links
 
 
 def form_values(request, **values) -> dict:
-    """What a template with the movement form needs."""
+    """What a template with the movement form (and the movements table) needs."""
     return {"fields": FIELDS, "form": form_macros(), "came_from": request.path_qs if request.method == "GET" else
-            came_from(request, request.path),
+            came_from(request, request.path), "invoice_links": invoice_links(request),
             "can_manage": request.has_permission(services.MANAGE), "labels": labels(), **values}
 
 

@@ -90,7 +90,7 @@ def movement_edit(request):
     if refusal is not None:
         return refusal
     values = {name: getattr(movement, name) for name in ("category", "description", "method", "reference", "notes")}
-    values |= {"on": movement.on.isoformat(), "amount": ui.fmt_decimal(movement.amount)}
+    values |= {"on": movement.on.isoformat(), "amount": ui.fmt_amount(movement.amount)}
     return edit_values(request, movement, {"values": values, "errors": {}})
 
 

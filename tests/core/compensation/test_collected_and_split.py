@@ -38,6 +38,9 @@ def test_collected_fee_follows_the_invoices_fee_share_and_refunds_reduce_it(book
         b.movement(dossier, date(2026, 5, 3), "610.00", invoice=draft, description="Acconto su bozza")
         b.movement(dossier, date(2026, 5, 4), "50.00", category="balance", description="Bonifico senza fattura")
         b.movement(dossier, date(2026, 1, 16), "244.00", category="start_fee", description="Diritto di avvio")
+        start = b.invoice(dossier, "invoice", [("start_fee", "200.00")], amount_due=D("244.00"))
+        b.movement(dossier, date(2026, 1, 17), "244.00", invoice=start, category="start_fee",
+                   description="Diritto di avvio fatturato")
         items = collected.collections(b.db)
         pending = collected.unmatched(b.db)
     assert [(i.description, i.amount, i.fee) for i in items] == [
@@ -48,7 +51,8 @@ def test_collected_fee_follows_the_invoices_fee_share_and_refunds_reduce_it(book
         ("Rimborso della nota di credito", D("-122.00"), D("-100.00")),
     ]
     assert sum(i.fee for i in items[:3]) == D("3014.10")
-    # Neither the start fee nor the spese generali are fee; receipts without an issued invoice wait.
+    # Neither the start fee (invoiced or not) nor the spese generali are fee, and a collection without fee is
+    # left out; receipts without an issued invoice wait.
     assert [m.description for m in pending] == ["Acconto su bozza", "Bonifico senza fattura"]
 
 

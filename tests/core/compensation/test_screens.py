@@ -56,7 +56,7 @@ def test_overview_and_statement_follow_the_gestores_invoice_and_payment(testapp,
     # The form proposes what is due; the first submission shows the build-up and writes nothing.
     form = testapp.get(base(gestore_id) + "/invoices/new", params={"period_from": "2026-01-01",
                                                                    "period_to": "2026-12-31"}).forms["invoice-form"]
-    assert form["fee"].value == "2411,28"
+    assert form["fee"].value == "2.411,28"
     preview = new_invoice(testapp, gestore_id)
     assert preview.html.find(id="bu-net").text == "€ 2.577,17"
     assert preview.html.find(id="bu-withholding").text == "− € 482,26"
@@ -73,6 +73,9 @@ def test_overview_and_statement_follow_the_gestores_invoice_and_payment(testapp,
     page = testapp.get(base(gestore_id), params=YEAR)
     assert page.html.find(id="fig-to-invoice").text == "€ 0,00"
     assert page.html.find(id="fig-to-pay").text == "€ 2.577,17"
+    # Dossier references open the dossier's «Compensi» tab.
+    assert page.html.find(id=f"dossier-{dossier_id}").caption.a["href"].endswith(
+        f"/milano/dossiers/{dossier_id}/compensation")
 
     form = page.forms[f"pay-{invoice.id}"]
     form["on"], form["reference"] = "2026-07-10", "TRN123"
@@ -118,7 +121,7 @@ def test_tax_profile_is_edited_and_used_for_the_build_up(testapp, dbtx, order, c
     login(testapp, order.emails["amministratore"])
     page = testapp.get(base(gestore_id) + "/profile")
     form = page.forms["profile-form"]
-    assert (form["vat_regime"].value, form["pension_fund"].value, form["vat_rate"].value) == ("ordinario", "TC02", "22,00")
+    assert (form["vat_regime"].value, form["pension_fund"].value, form["vat_rate"].value) == ("ordinario", "TC02", "22")
     assert len(page.html.find(id="pension_fund").find_all("option")) == 23  # none + TC01-TC22
     form["vat_rate"] = "centoventi"
     page = form.submit(status=400)

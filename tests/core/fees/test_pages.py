@@ -43,13 +43,17 @@ def test_dossier_tab_saves_versions_and_prints(testapp, order, as_role, dbtx):
     url = f"/milano/dossiers/{order.dossier_id}/fees"
     page = testapp.get(url)
     form = page.forms["fee-form"]
-    assert (form["attivo"].value, form["passivo"].value) == ("30000.00", "100000.00")
+    assert (form["attivo"].value, form["passivo"].value) == ("30.000,00", "100.000,00")
+    assert (form["reduction_percent"].value, form["general_expenses_percent"].value) == ("15", "12,5")
     assert page.html.select_one("#estimate-versions") is None
     form["reading"], form["reduction_percent"], form["proposed"] = "single", "25", "medio"
     form["expense_description_0"], form["expense_amount_0"] = "Contributo unificato", "98"
     saved = form.submit().follow()
     assert "Preventivo versione 1 salvato." in saved.text
     form = saved.forms["fee-form"]
+    # The form shows again what was just saved, not the dossier's figures and the Order's defaults.
+    assert (form["reduction_percent"].value, form["proposed"].value, form["reading"].value) == ("25", "medio", "single")
+    assert (form["expense_description_0"].value, form["expense_amount_0"].value) == ("Contributo unificato", "98,00")
     form["proposed"], form["reading"] = "massimo", "range"
     saved = form.submit().follow()
     assert [row["id"] for row in saved.html.select("#estimate-versions tbody tr")] == ["estimate-2", "estimate-1"]
@@ -81,7 +85,7 @@ def test_dossier_tab_prefills_liquidation_and_incapiente(testapp, order, as_role
     form = testapp.get(f"/milano/dossiers/{liquidation}/fees").forms["fee-form"]
     assert form["liquidation"].checked and not form["incapiente"].checked
     form = testapp.get(f"/milano/dossiers/{incapiente}/fees").forms["fee-form"]
-    assert form["incapiente"].checked and form["attivo"].value == "0"
+    assert form["incapiente"].checked and form["attivo"].value == "0,00"
 
 
 def test_bad_input_on_the_tab_saves_nothing(testapp, order, as_role, dbtx):
@@ -114,7 +118,7 @@ def test_settings_page(testapp, order, as_role, dbtx):
     page = testapp.get("/milano/settings").click(linkid="fee-settings-link")
     assert "art. 16 co. 5" in page.text
     form = page.forms["fee-settings-form"]
-    assert form["general_expenses_percent"].value == "12.50"
+    assert (form["general_expenses_percent"].value, form["start_fee"].value) == ("12,5", "200,00")
     form["reading"], form["general_expenses_percent"], form["minimum_fee"] = "range", "10", "1.000,00"
     form["gestore_percent"], form["high_cap_at_threshold"] = "70", True
     form["start_fee_vat_included"] = True

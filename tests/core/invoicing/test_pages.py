@@ -69,6 +69,14 @@ def test_posting_changes_to_an_issued_invoice_gives_400(testapp, order, draft, i
     assert load(invoice.id).customer_last_name == "Rossi"
 
 
+def test_new_invoice_opened_from_a_dossier_leads_back_to_it(testapp, order):
+    login(testapp, "segreteria@milano.it")
+    tab = f"/milano/dossiers/{order.dossier_id}/accounting"
+    page = testapp.get(tab).click(linkid="invoice-new")
+    assert page.html.select_one("#back-to-dossier")["href"].endswith(tab)
+    assert testapp.get(f"{BASE}/new").html.select_one("#back-to-dossier") is None
+
+
 def test_bad_input_is_refused_with_a_message(testapp, order, draft, load):
     invoice_id = draft("advance")
     login(testapp, "segreteria@milano.it")
@@ -99,9 +107,15 @@ def test_issue_refused_by_sdi_rules_changes_nothing(testapp, order, dbtx, draft,
 def test_payment_recorded_from_the_page(testapp, order, draft, issue):
     invoice_id = issue(draft("advance", amount="100"))
     login(testapp, "segreteria@milano.it")
+    assert testapp.get(f"{BASE}/{invoice_id}").html.select_one("#payment-closed") is None
     post(testapp, f"{BASE}/{invoice_id}", action="payment", amount="122,00", reference="CRO 1")
     page = testapp.get(f"{BASE}/{invoice_id}")
     assert "Incassata" in page.text and "CRO 1" in page.text
+    # Paid in full: no form for one more payment, the status instead.
+    assert "payment-form" not in page.forms and "«Incassata»" in page.html.select_one("#payment-closed").text
+    movements = testapp.get(f"/milano/dossiers/{order.dossier_id}/accounting").html.select_one("#movements-table")
+    assert movements.find("a", href=lambda h: h and h.endswith(f"{BASE}/{invoice_id}")).text.startswith(
+        "Fattura di acconto n. 1/")
     assert "importo non valido" in post(testapp, f"{BASE}/{invoice_id}", status=400, action="payment",
                                         amount="x").text
 

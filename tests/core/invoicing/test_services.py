@@ -131,6 +131,22 @@ def test_invoice_proposes_the_start_fee_then_the_estimate(order, draft, issue, l
     assert load(draft("invoice")).lines == []  # no preventivo yet
 
 
+def test_a_start_fee_recorded_as_a_movement_is_not_invoiced_again(env_of, order, draft, load):
+    from occ_core.ledger.services import record_movement
+
+    with env_of(order) as env:
+        record_movement(env, dossier=env.dbsession.get(Dossier, order.dossier_id), on=today(), direction="entrata",
+                        category="start_fee", description="Diritti di avvio", amount=Decimal("200.00"))
+    assert load(draft("invoice")).lines == []  # straight to the preventivo, which there is not yet
+    other = add_other_dossier(env_of, order)
+    assert [l.category for l in load(draft("invoice", dossier_id=other)).lines] == ["start_fee"]
+
+
+def add_other_dossier(env_of, order) -> int:
+    with env_of(order) as env:
+        return add_dossier(env.dbsession, env.tenant, number=2)
+
+
 def test_credit_note_td04(draft, issue, load):
     corrected = load(issue(draft("advance", amount="1000")))
     note = load(issue(draft("credit_note", amount=None, corrects=corrected.id)))

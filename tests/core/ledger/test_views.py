@@ -46,6 +46,8 @@ def test_anonymous_is_sent_to_login_and_consultation_only_reads(testapp, dbtx, o
 def test_adding_a_movement_with_its_receipt_on_the_dossier_tab(testapp, dbtx, order, dossier_id):
     login(testapp, "segreteria@milano.it")
     form = testapp.get(tab(dossier_id)).forms["movement-form"]
+    assert form["on"].value == today().isoformat()  # as the invoice's payment form
+    assert testapp.get("/milano/accounting/movements").forms["movement-form"]["on"].value == today().isoformat()
     form["on"], form["category"], form["amount"] = "2025-04-01", "start_fee", "1.500,00"
     form["description"], form["method"], form["reference"] = "Diritti di avvio", "pagopa", "IUV 0123"
     form["receipt"] = ("ricevuta.pdf", samples.pdf())
