@@ -29,6 +29,7 @@ from occ_core.invoicing.models import Invoice, InvoiceLine
 from occ_core.invoicing.preferences import checked_iban, preferences_of
 from occ_core.invoicing.settlement import credited_totals
 from occ_core.ledger.models import Movement
+from occ_core.ledger.services import row_by_id
 from occ_core.money import CENT, ZERO, cents
 from occ_core.web.forms import parse_date, parse_money
 from occ_core.web.ui import fmt_money
@@ -58,10 +59,7 @@ CAUSALE_LIMIT = 2000
 
 def find_invoice(db, invoice_id) -> Invoice | None:
     """The invoice of the session's Order with that id (text from a URL), or None."""
-    text = str(invoice_id or "")
-    if not text.isdigit() or len(text) > 12:
-        return None
-    return db.get(Invoice, int(text))
+    return row_by_id(db, Invoice, invoice_id, db.info.get("tenant_id"))
 
 
 def label(invoice: Invoice) -> str:

@@ -20,7 +20,7 @@ from occ_core.dossiers.models import Dossier
 from occ_core.errors import UserError
 from occ_core.invoicing import codes, fatturapa, preferences, services, settlement, totals
 from occ_core.invoicing.models import Invoice
-from occ_core.ledger.services import METHODS
+from occ_core.ledger.services import METHODS, row_by_id
 from occ_core.protocol.daily import soffice_of
 from occ_core.protocol.daily_pdf import START_SECONDS, ConversionFailed, convert
 from occ_core.web.forms import param, parse_date, parse_money, posted, refuse
@@ -158,7 +158,7 @@ def dossier_choices(request) -> list[tuple[int, str]]:
 
 
 def dossier_of(request, text: str) -> Dossier | None:
-    return request.dbsession.get(Dossier, int(text)) if text.isdigit() and len(text) < 12 else None
+    return row_by_id(request.dbsession, Dossier, text, request.tenant.id)
 
 
 @view_config(route_name="invoice_new", renderer=TEMPLATES + "new.pt", permission=services.MANAGE)

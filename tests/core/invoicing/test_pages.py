@@ -90,7 +90,12 @@ def test_bad_input_is_refused_with_a_message(testapp, order, draft, load):
                                            kind="advance", amount="").text
     assert "pratica" in post(testapp, f"{BASE}/new", status=400, dossier="999999", kind="invoice").text
     post(testapp, path, status=400, action="nonsense")
-    testapp.get(f"{BASE}/abc", status=404)
+    assert "pratica" in post(testapp, f"{BASE}/new", status=400, dossier="99999999999", kind="invoice").text
+    assert "pratica" in post(testapp, f"{BASE}/new", status=400, dossier="\u00b2", kind="invoice").text
+    for odd in ("abc", "99999999999", "%C2%B2"):
+        testapp.get(f"{BASE}/{odd}", status=404)
+        testapp.get(f"{BASE}/{odd}/xml", status=404)
+    testapp.get(f"{BASE}/new?dossier=99999999999")
     testapp.get(f"{BASE}/export?from=ieri", status=400)
     assert len(load(invoice_id).lines) == 1
 
