@@ -105,7 +105,7 @@ def from_mapping(values: dict) -> InvoicingPreferences:
                 raise UserError("Indicare le percentuali come numeri (esempio: 22 o 4,00).", field=key)
         elif key == "payment_days":
             text = str(value).strip()
-            if not text.isdigit() or len(text) > 4:
+            if not (text.isascii() and text.isdigit()) or len(text) > 4:
                 raise UserError("Termini di pagamento: indicare un numero di giorni.", field=key)
             chosen[key] = int(text)
         elif key == "stamp_recharge":

@@ -64,7 +64,7 @@ def common(request, **values) -> dict:
 
 def _filters(request) -> dict:
     year = param(request, "year").strip()
-    return {"year": int(year) if year.isdigit() and len(year) == 4 else None,
+    return {"year": int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None,
             "kind": param(request, "kind") if param(request, "kind") in codes.KINDS else "",
             "status": param(request, "status") if param(request, "status") in services.STATUSES else "",
             "payment": param(request, "payment") if param(request, "payment") in settlement.PAYMENT_STATUSES else "",

@@ -96,6 +96,7 @@ def test_bad_input_is_refused_with_a_message(testapp, order, draft, load):
         testapp.get(f"{BASE}/{odd}", status=404)
         testapp.get(f"{BASE}/{odd}/xml", status=404)
     testapp.get(f"{BASE}/new?dossier=99999999999")
+    testapp.get(f"{BASE}?year=%C2%B2%C2%B2%C2%B2%C2%B2")
     testapp.get(f"{BASE}/export?from=ieri", status=400)
     assert len(load(invoice_id).lines) == 1
 
@@ -196,6 +197,8 @@ def test_settings_page(testapp, order, dbtx):
     assert "Regime" in post(testapp, "/milano/settings/invoicing", status=400, **{**fields, "regime": "RF03"}).text
     assert "Natura" in post(testapp, "/milano/settings/invoicing", status=400,
                             **{**fields, "expense_nature": "N2"}).text
+    assert "giorni" in post(testapp, "/milano/settings/invoicing", status=400,
+                            **{**fields, "payment_days": "\u00b2\u00b2"}).text
     with dbtx() as db:
         assert preferences_of(db.get(Tenant, order.id)).regime == "RF01"
     post(testapp, "/milano/settings/invoicing", **fields)
