@@ -30,6 +30,10 @@ CORE_FEATURES = (
     "occ_core.ledger.hooks",
     "occ_core.invoicing.hooks",
     "occ_core.compensation.hooks",
+    "occ_core.forms.hooks",
+    "occ_core.communications.hooks",
+    "occ_core.statistics.hooks",
+    "occ_core.newsletter.hooks",
     "occ_core.api.hooks",
     "occ_core.web.hooks",
 )

@@ -1,0 +1,1 @@
+"""Communications to the parties of a dossier and the automatic notices (avvisi)."""

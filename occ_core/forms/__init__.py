@@ -1,0 +1,1 @@
+"""Modulistica: the Order's ODT templates, rendered with secretary, and the documents generated from them."""

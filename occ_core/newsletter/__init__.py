@@ -1,0 +1,1 @@
+"""Newsletters to registrants, gestori and custom lists."""

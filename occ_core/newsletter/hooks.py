@@ -1,0 +1,1 @@
+"""Hooks of the feature (filled in by the feature)."""

@@ -1,0 +1,1 @@
+"""Statistics of the Order's work and the Ministry's yearly monitoring."""
