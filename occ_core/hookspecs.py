@@ -134,6 +134,13 @@ def occ_dispatch_status_changed(delivery, old, new):
 
 
 @hookspec
+def occ_dispatch_message_done(env, message):
+    """Every delivery of an outbox message sent in batches (``dispatch.services.queue_batched``) has been
+    handled: none is left in the queue. Called once, inside the task's transaction (``env`` is its
+    ``TaskEnv``). Return nothing."""
+
+
+@hookspec
 def occ_domain_event(event):
     """A domain event, called after the transaction that produced it committed."""
 

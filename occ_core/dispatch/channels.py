@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import base64
+import html
 import mailbox
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.utils import formataddr
+from email.header import Header
+from email.message import Message
+from email import encoders
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
 from typing import Callable
 
@@ -24,9 +30,13 @@ class PermanentFailure(Exception):
 
 @dataclass(frozen=True)
 class ChannelSpec:
+    """A channel. Its sender has ``send(message, delivery) -> provider id`` and may have
+    ``send_batch(message, deliveries) -> [provider id or TemporaryFailure/PermanentFailure, ...]`` (one
+    outcome per delivery, in order) to send many deliveries at once, e.g. over one connection."""
+
     name: str
     label: str
-    factory: Callable  # settings -> sender with send(message, delivery) -> provider id
+    factory: Callable  # settings -> sender
     capabilities: dict = field(default_factory=dict)
 
 
@@ -35,20 +45,70 @@ def message_id_for(delivery) -> str:
     return f"<delivery-{delivery.id}.message-{delivery.message_id}@occ.invalid>"
 
 
-def build_email(settings, message, delivery) -> EmailMessage:
-    email = EmailMessage()
-    email["From"] = settings["mail.sender"]
-    email["To"] = formataddr((delivery.recipient_name, delivery.address)) if delivery.recipient_name else delivery.address
-    email["Subject"] = message.subject
-    email["Message-ID"] = message_id_for(delivery)
-    email.set_content(message.body_text)
+def fill(template: str, fields: dict, quote=str) -> str:
+    """``template`` with each ``{{name}}`` of ``fields`` replaced by its value passed through ``quote``."""
+    for name, value in fields.items():
+        template = template.replace("{{" + name + "}}", quote(value))
+    return template
+
+
+def _header(value: str):
+    # The classic (compat32) email classes: the modern API parses every header it is given, which
+    # costs milliseconds per message and, for a long unsubscribe link, encodes it into something
+    # mail clients do not recognise.
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def _address(value: str) -> str:
+    name, address = parseaddr(value)
+    return formataddr((name, address)) if name else address
+
+
+def build_email(settings, message, delivery) -> Message:
+    """The email of one delivery, with its personalisation: ``{"fields": {name: value}, "headers":
+    {name: value}}``, each ``{{name}}`` of the bodies and of the extra headers replaced by its field
+    (escaped in the HTML body)."""
+    personalisation = getattr(delivery, "personalisation", None) or {}
+    fields = personalisation.get("fields") or {}
+    body = MIMEText(fill(message.body_text, fields), "plain", "utf-8")
     if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
+        body = MIMEMultipart("alternative", _subparts=[
+            body, MIMEText(fill(message.body_html, fields, html.escape), "html", "utf-8")])
+    attached = []
     for attachment in message.attachments or ():
         maintype, _, subtype = attachment["content_type"].partition("/")
-        email.add_attachment(base64.b64decode(attachment["data"]), maintype=maintype, subtype=subtype,
-                             filename=attachment["filename"])
+        part = MIMEBase(maintype, subtype)
+        part.set_payload(base64.b64decode(attachment["data"]))
+        encoders.encode_base64(part)
+        part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
+        attached.append(part)
+    email = MIMEMultipart("mixed", _subparts=[body, *attached]) if attached else body
+    email["From"] = _address(settings["mail.sender"])
+    email["To"] = formataddr((delivery.recipient_name, delivery.address)) if delivery.recipient_name else delivery.address
+    email["Subject"] = _header(message.subject)
+    email["Date"] = formatdate()
+    email["Message-ID"] = message_id_for(delivery)
+    for name, value in (personalisation.get("headers") or {}).items():
+        email[name] = _header(fill(value, fields))
     return email
+
+
+def _failure(error: Exception) -> Exception:
+    """The failure an SMTP error means: a refused recipient or a 5xx reply is final, the rest temporary."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return PermanentFailure(f"Destinatario rifiutato: {error.recipients}")
+    if isinstance(error, smtplib.SMTPResponseException):
+        failure = PermanentFailure if 500 <= error.smtp_code < 600 else TemporaryFailure
+        return failure(f"{error.smtp_code} {error.smtp_error!r}")
+    return TemporaryFailure(str(error))
+
+
+def _outcome(send, *args):
+    """What ``send(*args)`` gave: its provider id, or the failure it raised."""
+    try:
+        return send(*args)
+    except (TemporaryFailure, PermanentFailure) as failure:
+        return failure
 
 
 class EmailSender:
@@ -60,29 +120,48 @@ class EmailSender:
         host = self.settings.get("mail.smtp_host")
         if not host:
             return self._to_maildir(email)
-        return self._to_smtp(email, host)
+        with self._connect(host) as smtp:
+            return self._transmit(smtp, email)
+
+    def send_batch(self, message, deliveries) -> list:
+        """Every delivery over one SMTP connection; a failure is kept with its delivery, and once the
+        connection is lost the rest fail temporarily (smtplib refuses to send without one)."""
+        host = self.settings.get("mail.smtp_host")
+        if not host:
+            return [_outcome(self._to_maildir, build_email(self.settings, message, d)) for d in deliveries]
+        try:
+            smtp = self._connect(host)
+        except TemporaryFailure as failure:
+            return [failure] * len(deliveries)
+        with smtp:
+            return [_outcome(self._transmit, smtp, build_email(self.settings, message, d)) for d in deliveries]
 
     def _to_maildir(self, email) -> str:
         folder = Path(self.settings["occ.var_dir"]) / "mail"
         box = mailbox.Maildir(folder, create=True)
         return "maildir:" + box.add(email)
 
-    def _to_smtp(self, email, host) -> str:
+    def _connect(self, host) -> smtplib.SMTP:
         port = int(self.settings.get("mail.smtp_port") or 25)
+        smtp = None
         try:
-            with smtplib.SMTP(host, port, timeout=30) as smtp:
-                if as_bool(self.settings.get("mail.smtp_tls")):
-                    smtp.starttls(context=ssl.create_default_context())
-                if self.settings.get("mail.smtp_user"):
-                    smtp.login(self.settings["mail.smtp_user"], self.settings.get("mail.smtp_password", ""))
-                refused = smtp.send_message(email)
-        except smtplib.SMTPRecipientsRefused as error:
-            raise PermanentFailure(f"Destinatario rifiutato: {error.recipients}")
-        except smtplib.SMTPResponseException as error:
-            failure = PermanentFailure if 500 <= error.smtp_code < 600 else TemporaryFailure
-            raise failure(f"{error.smtp_code} {error.smtp_error!r}")
+            smtp = smtplib.SMTP(host, port, timeout=30)
+            if as_bool(self.settings.get("mail.smtp_tls")):
+                smtp.starttls(context=ssl.create_default_context())
+            if self.settings.get("mail.smtp_user"):
+                smtp.login(self.settings["mail.smtp_user"], self.settings.get("mail.smtp_password", ""))
         except (OSError, smtplib.SMTPException) as error:
-            raise TemporaryFailure(str(error))
+            if smtp is not None:
+                smtp.close()
+            raise _failure(error)
+        return smtp
+
+    @staticmethod
+    def _transmit(smtp, email) -> str:
+        try:
+            refused = smtp.send_message(email)
+        except (OSError, smtplib.SMTPException) as error:
+            raise _failure(error)
         if refused:
             raise PermanentFailure(f"Destinatario rifiutato: {refused}")
         return email["Message-ID"]

@@ -8,8 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from occ_core.db import Base, TenantOptional, UtcDateTime, utcnow
 
 QUEUED, SENDING, SENT, DELIVERED, FAILED = "queued", "sending", "sent", "delivered", "failed"
+# Taken out of the queue before it was sent (the recipient unsubscribed, the sending was stopped).
+CANCELLED = "cancelled"
 STATUS_LABELS = {QUEUED: "In coda", SENDING: "In invio", SENT: "Inviato", DELIVERED: "Consegnato",
-                 FAILED: "Non riuscito"}
+                 FAILED: "Non riuscito", CANCELLED: "Annullato"}
 
 
 class OutboxMessage(TenantOptional, Base):
@@ -27,6 +29,15 @@ class OutboxMessage(TenantOptional, Base):
     attachments: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # Sent in batches (a newsletter) rather than one task per delivery: at most ``batch_size`` deliveries
+    # per task and ``rate_per_minute`` per minute (None: no limit). None for one task per delivery.
+    batch_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rate_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Each batch task carries the round it was scheduled for and moves it on in one UPDATE: a duplicate
+    # of the task finds its round taken and does nothing, so the rate holds whatever the broker does.
+    batch_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_batch_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     deliveries: Mapped[list["Delivery"]] = relationship(back_populates="message", order_by="Delivery.id")
 
@@ -47,6 +58,9 @@ class Delivery(TenantOptional, Base):
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    # What this recipient's copy has of its own: {"fields": {name: value}, "headers": {name: value}}
+    # (see channels.build_email), e.g. a newsletter's signed unsubscribe link.
+    personalisation: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     message: Mapped[OutboxMessage] = relationship(back_populates="deliveries")
     events: Mapped[list["DeliveryEvent"]] = relationship(order_by="DeliveryEvent.id")

@@ -22,7 +22,7 @@ from occ_core.web import ui
 
 TEMPLATES = "occ_core:dispatch/templates/"
 STATUS_BADGES = {"queued": "bg-secondary", "sending": "bg-warning text-dark", "sent": "bg-primary",
-                 "delivered": "bg-success", "failed": "bg-danger"}
+                 "delivered": "bg-success", "failed": "bg-danger", "cancelled": "bg-light text-dark"}
 URL_PATTERN = re.compile(r"https?://[^\s<>\"']+")
 # Maildir names are "<time>.<unique>.<host>", the host escaped with backslash codes; nothing else is served.
 MAIL_KEY_PATTERN = re.compile(r"[\w.\\-]{1,255}")

@@ -21,8 +21,7 @@ from occ_core.errors import UserError
 from occ_core.invoicing import codes, fatturapa, preferences, services, settlement, totals
 from occ_core.invoicing.models import Invoice
 from occ_core.ledger.services import METHODS, row_by_id
-from occ_core.protocol.daily import soffice_of
-from occ_core.protocol.daily_pdf import START_SECONDS, ConversionFailed, convert
+from occ_core.office import ConversionFailed, OfficeUnavailable, convert
 from occ_core.web.forms import param, parse_date, parse_money, posted, refuse
 from occ_core.web.ui import csv_response, fmt_date, fmt_money
 
@@ -236,13 +235,13 @@ def copy_attachments(request, invoice: Invoice) -> list[tuple[str, str, bytes]]:
     html = render(TEMPLATES + "copy.pt", copy_values(request, invoice, attachment=True), request=request)
     name = f"copia-di-cortesia-{invoice.number}-{invoice.year}"
     files = [(f"{name}.html", "text/html", html.encode("utf-8"))]
-    soffice = soffice_of(request.registry.settings)
-    if soffice:
-        try:
-            # LibreOffice recognises the page as HTML by its content, whatever the name of the file it is given.
-            files.append((f"{name}.pdf", "application/pdf", convert(soffice, [html], START_SECONDS)[0]))
-        except ConversionFailed as error:
-            log.error("courtesy copy of invoice %s: no PDF, the HTML copy goes alone: %s", invoice.id, error)
+    try:
+        [pdf] = convert(request.registry.settings, [(html.encode("utf-8"), ".html")])
+        files.append((f"{name}.pdf", "application/pdf", pdf))
+    except OfficeUnavailable:
+        pass
+    except ConversionFailed as error:
+        log.error("courtesy copy of invoice %s: no PDF, the HTML copy goes alone: %s", invoice.id, error.detail)
     return files
 
 

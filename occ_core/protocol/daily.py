@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -38,6 +37,8 @@ from occ_core.accounts.models import User
 from occ_core.clock import ROME, today as rome_today
 from occ_core.db import utcnow
 from occ_core.documents.storage import MissingContent, sha256_of
+# The converter is shared (forms, invoices); the daily register names it from here as it always did.
+from occ_core.office import SOFFICE_SETTING, soffice_of  # noqa: F401
 from occ_core.protocol import services
 from occ_core.protocol.numbering import format_number
 from occ_core.protocol.models import Annulment, Correction, Correspondent, DailyRegister, ProtocolRegister, \
@@ -48,7 +49,6 @@ log = logging.getLogger(__name__)
 
 TITLE = "Registro giornaliero di protocollo"
 PRODUCER = "Piattaforma OCC, produzione automatica"
-SOFFICE_SETTING = "protocol.soffice"
 SECTIONS = ("Registrazione", "Annullamento", "Correzione")
 # What the register shows of a registration besides its correspondents and files.
 REGISTERED_COLUMNS = (Registration.id, Registration.year, Registration.number, Registration.registered_at,
@@ -255,12 +255,6 @@ def csv_rows(content: DayContent) -> list:
         rows.append([SECTIONS[2], item.year, format_number(item.number), stamp(item.at), *[""] * 8, item.operator,
                      item.field, item.old, item.new, item.reason, ""])
     return rows
-
-
-def soffice_of(settings) -> str | None:
-    """The LibreOffice program to convert with, if it is installed (``protocol.soffice``, empty: never)."""
-    name = (settings.get(SOFFICE_SETTING) or "").strip()
-    return shutil.which(name) if name else None
 
 
 def _content(db, tenant, register, day, sequence, identifier, producer, produced_at, recorded_operators=None):

@@ -1,18 +1,12 @@
 """The daily register as PDF: PDF/A-2b converted by LibreOffice from a flat OpenDocument text, or a plain PDF
 drawn with fpdf2 where LibreOffice is not installed or fails.
 
-LibreOffice runs headless with a user profile of its own in a temporary folder, so that conversions running
-at the same time (two workers, a test suite) do not clash over one profile, and in a process group of its own,
-so that a conversion past its time limit is stopped whole (``soffice`` starts ``soffice.bin`` beneath it). Many
-days go in one start (``render`` takes a list): starting LibreOffice costs more than converting a day."""
+Many days go in one LibreOffice start (``render`` takes a list, ``occ_core.office.run`` converts them at
+once): starting LibreOffice costs more than converting a day."""
 from __future__ import annotations
 
 import logging
-import os
 import re
-import signal
-import subprocess
-import tempfile
 import textwrap
 from pathlib import Path
 
@@ -20,6 +14,7 @@ from chameleon import PageTemplateFile
 from fpdf import FPDF
 
 from occ_core.deadlines.calendar import long_date
+from occ_core.office import START_SECONDS, ConversionFailed, run
 from occ_core.protocol.daily import TITLE, DayContent, stamp
 from occ_core.protocol.numbering import reference
 
@@ -35,14 +30,10 @@ COLUMNS = {"meta": (8.0, 19.3), "registrations": (2.4, 2.9, 2.2, 5.5, 8.3, 3.0, 
            "annulments": (2.4, 2.9, 3.5, 11.5, 7.0), "corrections": (2.4, 2.9, 3.0, 3.0, 6.0, 6.0, 4.0)}
 # Characters XML 1.0 does not allow: a stray one in a subject would make the whole document unreadable.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-START_SECONDS, SECONDS_PER_LINE = 60, 0.02
+SECONDS_PER_LINE = 0.02
 # Writer lays a table out again as it grows, in time that grows with the square of its rows (2,000 rows in one
 # table: 30 s, in tables of 100: 7 s): a long day goes in consecutive tables of this many registrations.
 TABLE_ROWS = 100
-
-
-class ConversionFailed(RuntimeError):
-    """LibreOffice did not produce the PDF (not started, failed or stopped at its time limit)."""
 
 
 def number(year: int, value: int | None) -> str:
@@ -82,47 +73,6 @@ def fodt(content: DayContent) -> str:
     return NOT_XML.sub(" ", text)
 
 
-def _stop(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
-
-
-def convert(soffice: str, documents: list[str], timeout: float) -> list[bytes]:
-    """PDF/A-2b of each flat ODT text in ``documents``, in one LibreOffice start."""
-    with tempfile.TemporaryDirectory(prefix="occ-registro-") as folder:
-        folder = Path(folder)
-        sources = []
-        for index, document in enumerate(documents):
-            source = folder / f"registro-{index:05d}.fodt"
-            source.write_text(document, encoding="utf-8")
-            sources.append(source)
-        target = folder / "pdf"
-        command = [soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
-                   "--nolockcheck", "--convert-to", PDFA_FILTER, "--outdir", str(target), *map(str, sources)]
-        try:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, start_new_session=True,
-                                       env={**os.environ, "HOME": str(folder)})
-        except OSError as error:
-            raise ConversionFailed(f"cannot start {soffice}: {error}") from error
-        try:
-            output, _ = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _stop(process)
-            raise ConversionFailed(f"LibreOffice still converting after {timeout:.0f} s") from None
-        results = []
-        for source in sources:
-            pdf = target / f"{source.stem}.pdf"
-            if not pdf.is_file():
-                raise ConversionFailed(f"LibreOffice (exit {process.returncode}) did not convert {source.name}: "
-                                       f"{output.decode(errors='replace')[-500:]}")
-            results.append(pdf.read_bytes())
-        return results
-
-
 def render(contents: list[DayContent], soffice: str | None) -> tuple[list[bytes], str]:
     """The PDFs of ``contents`` and their format: PDF/A-2b when LibreOffice converts them, plain PDF otherwise.
 
@@ -133,9 +83,11 @@ def render(contents: list[DayContent], soffice: str | None) -> tuple[list[bytes]
     if soffice:
         timeout = START_SECONDS + SECONDS_PER_LINE * sum(content.size + 1 for content in contents)
         try:
-            return convert(soffice, [fodt(content) for content in contents], timeout), PDFA
+            sources = [(fodt(content).encode("utf-8"), ".fodt") for content in contents]
+            return run(soffice, sources, PDFA_FILTER, timeout), PDFA
         except ConversionFailed as error:
-            log.error("daily protocol register: PDF/A conversion failed, writing a plain PDF instead: %s", error)
+            log.error("daily protocol register: PDF/A conversion failed, writing a plain PDF instead: %s",
+                      error.detail)
     return [plain_pdf(content) for content in contents], PLAIN
 
 

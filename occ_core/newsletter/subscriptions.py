@@ -1,0 +1,68 @@
+"""Unsubscribing through the signed link of each newsletter, and subscribing again on request."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from occ_core.accounts.links import make_link_token, read_link_token
+from occ_core.db import utcnow
+from occ_core.dispatch.models import Delivery
+from occ_core.dispatch.services import cancel_queued
+from occ_core.errors import UserError
+from occ_core.newsletter.models import IN_INVIO, Newsletter, Unsubscribe
+
+PURPOSE = "newsletter.unsubscribe"
+# An unsubscribe link must keep working in an old newsletter found in the mailbox years later.
+LINK_MINUTES = 10 * 366 * 24 * 60
+NOTE_LIMIT = 1000
+
+
+def unsubscribe_url(settings, tenant, newsletter_id: int, address: str) -> str:
+    token = make_link_token(settings["occ.secret"], PURPOSE, address, minutes=LINK_MINUTES, tenant=tenant.id,
+                            newsletter=newsletter_id)
+    return f"{settings['occ.base_url'].rstrip('/')}/{tenant.slug}/newsletter/unsubscribe?token={token}"
+
+
+def read_link(settings, tenant, token: str) -> tuple[str, int | None]:
+    """The address and newsletter of an unsubscribe link of ``tenant``, or a ``UserError``."""
+    payload = read_link_token(settings["occ.secret"], token, PURPOSE)
+    newsletter_id = payload.get("newsletter")
+    if payload.get("tenant") != tenant.id:
+        raise UserError("Il collegamento non è valido.")
+    return str(payload["sub"]), newsletter_id if isinstance(newsletter_id, int) else None
+
+
+def is_unsubscribed(db, address: str) -> bool:
+    return db.scalar(select(Unsubscribe.id).where(Unsubscribe.email == address,
+                                                  Unsubscribe.resubscribed_at.is_(None))) is not None
+
+
+def unsubscribe(db, tenant_id: int, address: str, newsletter_id: int | None) -> int:
+    """Record the request (once; asking again changes nothing) and take the address out of the queue of
+    every newsletter still being sent; return how many queued copies were cancelled."""
+    found = db.scalar(select(Unsubscribe).where(Unsubscribe.email == address))
+    if found is None:
+        exists = newsletter_id is not None and db.get(Newsletter, newsletter_id) is not None
+        db.add(Unsubscribe(tenant_id=tenant_id, email=address, newsletter_id=newsletter_id if exists else None))
+    elif found.resubscribed_at is not None:
+        found.unsubscribed_at, found.resubscribed_at, found.resubscribed_by_id = utcnow(), None, None
+    db.flush()
+    sending = select(Newsletter.message_id).where(Newsletter.state == IN_INVIO, Newsletter.message_id.is_not(None))
+    return cancel_queued(db, Delivery.address == address, Delivery.message_id.in_(sending),
+                         detail="Il destinatario ha annullato l'iscrizione alla newsletter.")
+
+
+def resubscribe(db, unsubscribe_id: str, user_id: int, note: str) -> Unsubscribe:
+    """Subscribe an address again: only its owner can ask, so how they asked is required."""
+    note = (note or "").strip()
+    if not note:
+        raise UserError("Indichi quando e come l'interessato ha chiesto di ricevere di nuovo la newsletter.",
+                        field="note")
+    if len(note) > NOTE_LIMIT:
+        raise UserError(f"La nota può avere al massimo {NOTE_LIMIT} caratteri.", field="note")
+    found = db.scalar(select(Unsubscribe).where(Unsubscribe.id == int(unsubscribe_id),
+                                                Unsubscribe.resubscribed_at.is_(None))) \
+        if unsubscribe_id.isdecimal() and len(unsubscribe_id) <= 9 else None
+    if found is None:
+        raise UserError("L'indirizzo non risulta disiscritto.")
+    found.resubscribed_at, found.resubscribed_by_id, found.resubscribe_note = utcnow(), user_id, note
+    return found

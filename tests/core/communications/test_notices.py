@@ -1,0 +1,136 @@
+"""Automatic notices: each kind fires once on its event with the Order's own text, protocolled and queued, and
+sends nothing when switched off; the Order edits and restores the texts on /settings/notices."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from occ_core.agenda import services as agenda
+from occ_core.agenda.models import Event
+from occ_core.clock import ROME, today
+from occ_core.communications import notices
+from occ_core.communications.models import Communication
+from occ_core.communications.tasks import reminders
+from occ_core.deadlines.models import Deadline
+from occ_core.dispatch.models import Delivery, OutboxMessage
+from occ_core.dossiers import lifecycle
+from occ_core.dossiers.models import Dossier
+from occ_core.testing.factories import csrf_token
+
+from .conftest import counts
+
+
+def configure(testapp, case, kind, enabled=True, subject="Avviso {{ pratica.riferimento }}", body=None,
+              recipients=("debitore", "avvocato"), status=302):
+    form = [("csrf_token", csrf_token(testapp)), ("kind", kind), ("azione", "salva"), ("oggetto", subject),
+            ("testo", body or f"Testo dell'Ordine per {kind}: {{{{ debitore.nominativo }}}}."), ("giorni", "5"),
+            *[("destinatari", role) for role in recipients]]
+    if enabled:
+        form.append(("attivo", "1"))
+    return testapp.post(f"/{case.tenant.slug}/settings/notices", form, status=status)
+
+
+def sent_notices(dbtx, case, kind) -> list[tuple[str, list[str]]]:
+    """(text, addresses) of the notices of ``kind`` queued in the outbox."""
+    with dbtx(case.tenant) as db:
+        rows = db.scalars(select(Communication).where(Communication.notice_kind == kind).order_by(Communication.id))
+        found = []
+        for row in rows:
+            assert row.registration_id is not None and not row.problem
+            found.append((row.body, sorted(r.address for r in row.recipients)))
+        return found
+
+
+def meeting(case, days=10, hour="10:00", **changes) -> dict:
+    start = (today() + timedelta(days=days)).isoformat()
+    return {"kind": "incontro_debitore", "title": "Incontro con il debitore", "start_day": start, "start_time": hour,
+            "end_time": "11:00", "end_day": "", "all_day": "", "dossier": case.reference, "room_id": "",
+            "place": "Sede dell'OCC, Via Freguglia 1", "gestore_id": "", "online_url": "", "description": "",
+            "guests": "", "users": [], "parties": [], **changes}
+
+
+@pytest.fixture
+def admin(as_user):
+    return as_user("amministratore")
+
+
+def test_a_convocation_goes_once_per_time_of_the_meeting_with_the_order_s_text(case, admin, tenant_env, dbtx):
+    configure(admin, case, notices.CONVOCATION, body="Convocazione {{ incontro.data }} ore {{ incontro.ora }}.")
+    with tenant_env(case.tenant) as env:
+        event = agenda.save_event(env, meeting(case))
+    start = (today() + timedelta(days=10)).strftime("%d/%m/%Y")
+    assert sent_notices(dbtx, case, "convocazione") == [
+        (f"Convocazione {start} ore 10:00.", ["anna.verdi@example.it", "avv.rossi@studiorossi.it"])]
+    with tenant_env(case.tenant) as env:  # a new description: no new convocation
+        agenda.save_event(env, meeting(case, description="Portare i documenti"), env.dbsession.get(Event, event.id))
+    assert len(sent_notices(dbtx, case, "convocazione")) == 1
+    with tenant_env(case.tenant) as env:  # moved: convened again
+        agenda.save_event(env, meeting(case, hour="15:00", end_time="16:00"), env.dbsession.get(Event, event.id))
+    assert len(sent_notices(dbtx, case, "convocazione")) == 2
+    configure(admin, case, notices.CONVOCATION, enabled=False)
+    with tenant_env(case.tenant) as env:
+        agenda.save_event(env, meeting(case, days=12))
+    assert len(sent_notices(dbtx, case, "convocazione")) == 2
+
+
+def test_a_state_change_is_notified_once(case, admin, tenant_env, dbtx):
+    configure(admin, case, notices.STATE, body="Ora: {{ stato.nome }} (prima: {{ stato.precedente }}).",
+              recipients=("debitore",))
+    with tenant_env(case.tenant) as env:
+        lifecycle.move(env, env.dbsession.get(Dossier, case.dossier_id), "ISTRUTTORIA_SEGRETERIA")
+    [(text, addresses)] = sent_notices(dbtx, case, "cambio_stato")
+    assert text.startswith("Ora: ") and "(prima: " in text and addresses == ["anna.verdi@example.it"]
+    with tenant_env(case.tenant) as env:  # the same transition's task again (a retry): nothing more
+        transition_id = env.dbsession.get(Dossier, case.dossier_id).transitions[-1].id
+        assert notices.on_transition(env, transition_id) is None
+    assert len(sent_notices(dbtx, case, "cambio_stato")) == 1
+
+
+def test_reminders_of_meetings_and_of_the_debtor_s_deadlines_go_once(case, admin, tenant_env, dbtx):
+    configure(admin, case, notices.REMINDER, recipients=("debitore", "avvocato", "gestore"))
+    with tenant_env(case.tenant) as env:
+        # The debtor takes part in the meeting: the agenda reminds her, the notice reminds the others.
+        agenda.save_event(env, meeting(case, days=3, parties=[case.keys["debitore"]]))
+        agenda.save_event(env, meeting(case, days=30))  # beyond the five days chosen
+        env.dbsession.add(Deadline(tenant_id=case.tenant.id, dossier_id=case.dossier_id, label="Deposito del piano",
+                                   who="debitore", trigger_ref="manuale:1", trigger_on=today(),
+                                   due_on=today() + timedelta(days=4)))
+    for _ in range(2):
+        reminders.delay(case.tenant.id)
+    sent = sent_notices(dbtx, case, "promemoria")
+    assert sorted(addresses for _text, addresses in sent) == [
+        ["anna.verdi@example.it", "avv.rossi@studiorossi.it"],  # the deadline: not the gestore (daily digest)
+        ["avv.rossi@studiorossi.it", "paolo.neri@studio.it"]]
+
+
+def test_the_documents_request_sends_once_what_the_secretariat_picked(case, admin, as_user, dbtx):
+    configure(admin, case, notices.DOCUMENTS, body="Mancano: {{ richiesta.documenti|join(', ') }}.")
+    testapp = as_user("segreteria")
+    tab = testapp.get(case.base)
+    form = tab.forms["documents-request-form"]
+    for field in form.fields["documento"][2:]:
+        field.checked = False
+    page = form.submit().follow()
+    assert "Richiesta di documenti protocollata" in page.text
+    [(text, addresses)] = sent_notices(dbtx, case, "richiesta_documenti")
+    assert text == "Mancano: Istanza all'OCC, Documento d'identità."
+    assert addresses == ["anna.verdi@example.it", "avv.rossi@studiorossi.it"]
+    again = form.submit(status=400)
+    assert "già stata inviata oggi" in again.text
+    assert len(sent_notices(dbtx, case, "richiesta_documenti")) == 1
+
+
+def test_the_order_s_text_is_checked_and_can_be_restored(case, admin, dbtx):
+    before = counts(dbtx, case)
+    page = configure(admin, case, notices.STATE, body="{{ stato.inesistente }", status=400)
+    assert "Cambio di stato della pratica" in page.text and "non è scritto correttamente" in page.text
+    page = configure(admin, case, notices.STATE, body="{{ variabile_ignota }}", status=400)
+    assert "variabile_ignota" in page.text
+    configure(admin, case, notices.STATE, body="Testo mio.")
+    assert "Testo mio." in admin.get(f"/{case.tenant.slug}/settings/notices").text
+    admin.post(f"/{case.tenant.slug}/settings/notices", {"csrf_token": csrf_token(admin), "kind": notices.STATE,
+                                                          "azione": "ripristina"}, status=302)
+    with dbtx(case.tenant) as db:
+        setting = notices.settings_of(db)[notices.STATE]
+    assert setting.body == notices.KINDS[notices.STATE].body and setting.enabled
+    assert counts(dbtx, case) == before
