@@ -56,3 +56,10 @@ def occ_dossier_act(env, dossier, kind, name, on, ref):
     elif kind == "evento" and origin == "event" and name in notices.MEETING_KINDS and on is not None \
             and notices.enabled(env.dbsession, notices.CONVOCATION):
         send_after_commit(env.tm, notice, dossier.tenant_id, "meeting", int(object_id))
+
+
+@hookimpl
+def occ_demo_data(dbsession, tenant):
+    from occ_core.communications.parties import load_demo_offices
+
+    load_demo_offices(dbsession, tenant)

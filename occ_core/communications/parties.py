@@ -123,7 +123,7 @@ def office_values(office: TaxOffice | None) -> dict[str, str]:
 def save_office(db, tenant_id: int, office: TaxOffice | None, data: dict) -> TaxOffice:
     """Create (``office`` None) or change an office; ``InvalidData`` names each wrong field."""
     values, errors = parse_values(OFFICE_FIELDS.values(), data)
-    if not errors and not (values["pec"] or values["email"]):
+    if not ({"pec", "email"} & errors.keys() or values["pec"] or values["email"]):
         errors["pec"] = "PEC: indicare la PEC o l'indirizzo email dell'ufficio."
     if errors:
         raise InvalidData(errors)
@@ -171,3 +171,20 @@ def candidates(db, dossier: Dossier) -> list[Candidate]:
                         {"pec": o.pec, "email": o.email}, suggested=_office_fits(o, dossier))
               for o in offices(db)]
     return found
+
+
+DEMO_OFFICES = (
+    ("riscossione", "Agenzia delle Entrate-Riscossione", "protocollo@pec.agenziariscossione.gov.it", "", ""),
+    ("entrate", "Agenzia delle Entrate – Direzione provinciale I di Milano", "dp.1milano@pce.agenziaentrate.it",
+     "MI", ""),
+    ("comune", "Comune di Milano – Area entrate", "entrate@postacert.comune.milano.it", "MI", "Milano"),
+)
+
+
+def load_demo_offices(db, tenant) -> None:
+    """The tax offices of the demo Order (in Milano); nothing when it already has some."""
+    if db.scalar(select(TaxOffice.id).limit(1)) is not None:
+        return
+    db.add_all(TaxOffice(tenant_id=tenant.id, kind=kind, name=name, pec=pec, province=province, city=city)
+               for kind, name, pec, province, city in DEMO_OFFICES)
+    db.flush()

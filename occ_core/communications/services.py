@@ -20,6 +20,7 @@ from occ_core.documents.models import Document
 from occ_core.documents.storage import storage_of
 from occ_core.dossiers.actions import actor_id, record_action
 from occ_core.dossiers.models import Dossier
+from occ_core.db import utcnow
 from occ_core.errors import UserError
 from occ_core.protocol import services as protocol
 from occ_core.web import ui
@@ -118,13 +119,28 @@ def _main_document(env, dossier: Dossier, template_code: str, extra: dict) -> Fi
     if not template_code:
         return None
     from occ_core.forms.services import generate
-    from occ_core.office import convert, soffice_of
+    from occ_core.office import soffice_of
 
-    generated = generate(env, dossier, template_code, extra=extra, store=False)
-    if soffice_of(env.registry.settings) is None:
-        return File(generated.filename, generated.media_type, generated.content)
-    pdf = convert(env.registry.settings, [(generated.content, ".odt")])[0]
-    return File(generated.filename.rsplit(".", 1)[0] + ".pdf", "application/pdf", pdf)
+    generated = generate(env, dossier, template_code, extra=extra, store=False,
+                         pdf=soffice_of(env.registry.settings) is not None)
+    return File(generated.filename, generated.media_type, generated.content)
+
+
+def template_choices(env) -> dict[str, str]:
+    """The Order's templates of the modulistica, by code."""
+    from occ_core.forms.services import entries
+
+    return {entry.code: entry.title for entry in entries(env.dbsession)}
+
+
+def document_extra(recipients: list[Addressed], subject: str, body: str) -> dict:
+    """What the generated document knows of the communication; a letter to one party also names it."""
+    extra = {"comunicazione": {"oggetto": subject, "testo": body, "data": ui.fmt_date(utcnow())}}
+    if len(recipients) == 1:
+        item = recipients[0]
+        extra["destinatario"] = {"nominativo": item.candidate.name, "indirizzo": item.address,
+                                 "ruolo": item.candidate.role}
+    return extra
 
 
 def _means(recipients: list[Addressed]) -> str:
@@ -201,7 +217,7 @@ def send(env, dossier: Dossier, draft: Draft, *, extra: dict | None = None,
     recipients = resolve_recipients(env, dossier, draft.recipients)
     extra = {**(extra or {}), "destinatari": [item.candidate.name for item in recipients]}
     subject, body = texts.render(draft.subject, draft.body, context_of(env, dossier, extra))
-    main = _main_document(env, dossier, draft.template_code, extra)
+    main = _main_document(env, dossier, draft.template_code, {**extra, **document_extra(recipients, subject, body)})
     if main is None and not body:
         raise UserError("Scriva il testo della comunicazione o scelga un modello da allegare.", field="testo")
     attachments = _attachments(env, dossier, draft.document_ids)

@@ -192,11 +192,14 @@ def claim_batch(db, message_id: int, limit: int) -> list[int]:
     """Move up to ``limit`` queued deliveries of a message to ``sending`` in one UPDATE; return their ids.
 
     Concurrent claims never share a delivery: rows another claim holds are skipped (PostgreSQL) or wait
-    for it (SQLite), and the UPDATE checks the status again, so each delivery is sent at most once."""
-    pick = (select(Delivery.id).where(Delivery.message_id == message_id, Delivery.status == QUEUED)
-            .order_by(Delivery.id).limit(limit).with_for_update(skip_locked=True))
+    for it (SQLite), and the UPDATE checks the status again, so each delivery is sent at most once. The
+    pick is a materialised CTE, run once: as a plain ``IN (subquery)`` PostgreSQL may run it again for
+    each row, and each run, no longer seeing the rows just updated, picks the next ones (all of them)."""
+    picked = (select(Delivery.id).where(Delivery.message_id == message_id, Delivery.status == QUEUED)
+              .order_by(Delivery.id).limit(limit).with_for_update(skip_locked=True)
+              .cte("picked").prefix_with("MATERIALIZED"))
     return list(db.scalars(
-        update(Delivery).where(Delivery.id.in_(pick.scalar_subquery()), Delivery.status == QUEUED)
+        update(Delivery).where(Delivery.id.in_(select(picked.c.id)), Delivery.status == QUEUED)
         .values(status=SENDING, attempts=Delivery.attempts + 1, updated_at=utcnow())
         .returning(Delivery.id).execution_options(synchronize_session=False)))
 

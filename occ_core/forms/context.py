@@ -63,6 +63,7 @@ def dossier_data(tenant, dossier: Dossier) -> dict:
         "numero": dossier.number, "anno": dossier.year, "riferimento": f"{dossier.number}/{dossier.year}",
         "procedura": procedures.procedure_label(dossier.procedure), "codice_procedura": dossier.procedure,
         "norma": procedure.reference if procedure else "",
+        "regime": procedure.regime if procedure else "",
         "normativa": procedures.REGIMES.get(procedure.regime, "") if procedure else "",
         "stato": procedures.state_label(tenant, dossier.state),
         "categoria_debitore": procedures.DEBTOR_CATEGORIES.get(dossier.debtor_category, dossier.debtor_category),
@@ -193,6 +194,7 @@ class Parts:
     deadlines: list
     meeting: object | None
     meeting_place: str
+    missing: list[str]
     day: date
 
 
@@ -212,6 +214,7 @@ def build(parts: Parts, extra: dict) -> dict:
         "preventivo": estimate_data(parts.estimate),
         "scadenze": [deadline_data(deadline) for deadline in parts.deadlines],
         "incontro": meeting_data(parts.meeting, parts.meeting_place),
+        "documenti_mancanti": parts.missing,
         "oggi": italian_date(parts.day), "oggi_esteso": short_day(parts.day),
         "luogo": tenant.city,
         **extra,
@@ -232,6 +235,14 @@ def _next_meeting(db, dossier: Dossier):
     return event, ", ".join(filter(None, (room, event.place))) or ("in collegamento" if event.online_url else "")
 
 
+def missing_documents(db, dossier: Dossier) -> list[str]:
+    """What the debtor still has to file: the procedure's checklist less the OCC's own papers and what is on file."""
+    from occ_core.documents.checklist import OCC_PAPERS, checklist_of
+
+    return [category.label for category, present in checklist_of(db, dossier)
+            if not present and category.code not in OCC_PAPERS]
+
+
 def dossier_context(env, dossier: Dossier, **extra) -> dict:
     """The context of ``dossier`` for a template; ``extra`` adds or replaces names (``protocollo``,
     ``comunicazione``, ``destinatario`` ...). ``env``: a request or anything with ``dbsession`` and ``tenant``."""
@@ -245,7 +256,7 @@ def dossier_context(env, dossier: Dossier, **extra) -> dict:
         .order_by(Deadline.due_on, Deadline.id)))
     meeting, place = _next_meeting(db, dossier)
     parts = Parts(env.tenant, dossier, appointments_in_force(db, dossier), latest_estimate(db, dossier), deadlines,
-                  meeting, place, rome_today())
+                  meeting, place, missing_documents(db, dossier), rome_today())
     return build(parts, extra)
 
 
@@ -324,8 +335,9 @@ def sample_parts() -> Parts:
     meeting = Event(title="Incontro con il debitore", kind="incontro_debitore", starts_at=start,
                     ends_at=start + timedelta(hours=1), online_url="",
                     description="Esame della documentazione reddituale e dell'elenco dei creditori.")
+    missing = ["Dichiarazioni dei redditi degli ultimi 3 anni", "Certificato di stato di famiglia"]
     return Parts(tenant, dossier, [appointment], _sample_estimate(), deadlines, meeting, "Sala riunioni, primo piano",
-                 SAMPLE_DAY)
+                 missing, SAMPLE_DAY)
 
 
 SAMPLE_EXTRA = {
@@ -343,8 +355,6 @@ SAMPLE_EXTRA = {
                      "ruolo": "Creditore"},
     "comunicazione": {"oggetto": "Convocazione all'incontro del 03/12/2026",
                       "testo": "Con la presente si comunica ...", "data": "26/11/2026"},
-    "richiesta": {"documenti": ["Dichiarazioni dei redditi degli ultimi tre anni",
-                                "Certificato di stato di famiglia"], "termine": "11/12/2026"},
 }
 
 
@@ -405,6 +415,8 @@ DESCRIPTIONS = (
     ("incontro.data", "Data del prossimo incontro"), ("incontro.ora", "Ora di inizio"),
     ("incontro.data_estesa", "Data del prossimo incontro per esteso"), ("incontro.luogo", "Luogo"),
     ("incontro.collegamento", "Collegamento per l'incontro a distanza"),
+    ("documenti_mancanti", "Documenti richiesti per la procedura che non risultano nel fascicolo: "
+                           "{% for documento in documenti_mancanti %}{{ documento }}{% endfor %}"),
     ("oggi", "Data di oggi"), ("oggi_esteso", "Data di oggi per esteso"), ("luogo", "Città dell'Organismo"),
     ("protocollo.numero", "Solo nella ricevuta di protocollo: numero di protocollo"),
     ("protocollo.data", "Data di protocollo"), ("protocollo.oggetto", "Oggetto"),

@@ -13,9 +13,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from occ_core.db import Base, TenantOwned, UtcDateTime, utcnow
 
-VERIFIED, BROKEN = "verificata", "non_valida"
-
-
 class FormTemplate(TenantOwned, Base):
     __tablename__ = "form_templates"
     __table_args__ = (UniqueConstraint("tenant_id", "code"),)
@@ -53,10 +50,9 @@ class FormTemplateVersion(TenantOwned, Base):
     # "docx" when LibreOffice converted a Word file: the stored content is always the ODT.
     converted_from: Mapped[str] = mapped_column(String(10), default="")
     note: Mapped[str] = mapped_column(String(200), default="")
-    # verificata: renders against the sample data; non_valida: a later check (after the platform's data
-    # changed) found problems, listed in ``problems``, and it cannot be activated again.
-    status: Mapped[str] = mapped_column(String(20), default=VERIFIED)
-    problems: Mapped[str] = mapped_column(Text, default="")
+    # When it last rendered against the sample data: at the upload, and again at every activation (the
+    # data a template may use can change with the platform).
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 

@@ -55,10 +55,16 @@ XML_TAG = re.compile(r"<(/?)([A-Za-z_][\w:.-]*)[^>]*?(/?)>")
 # Elements holding paragraphs of their own inside a paragraph (notes, frames, comments): walked apart.
 NESTED_TEXT = {"text:note", "draw:frame", "office:annotation", "text:ruby"}
 PARAGRAPHS = {"text:p", "text:h"}
-PAGE_PARTS = {"style:header": "intestazione della pagina", "style:header-left": "intestazione delle pagine pari",
-              "style:header-first": "intestazione della prima pagina", "style:footer": "piè di pagina",
-              "style:footer-left": "piè di pagina delle pagine pari",
-              "style:footer-first": "piè di pagina della prima pagina"}
+# Where a paragraph is, as "paragrafo 2 <of>" and "tabella ..., cella A2 <in>".
+BODY = ("del testo", "")
+PAGE_PARTS = {
+    "style:header": ("dell'intestazione della pagina", " nell'intestazione della pagina"),
+    "style:header-left": ("dell'intestazione delle pagine pari", " nell'intestazione delle pagine pari"),
+    "style:header-first": ("dell'intestazione della prima pagina", " nell'intestazione della prima pagina"),
+    "style:footer": ("del piè di pagina", " nel piè di pagina"),
+    "style:footer-left": ("del piè di pagina delle pagine pari", " nel piè di pagina delle pagine pari"),
+    "style:footer-first": ("del piè di pagina della prima pagina", " nel piè di pagina della prima pagina"),
+}
 
 
 # --- environment ------------------------------------------------------------------------------------------
@@ -231,13 +237,13 @@ def paragraphs(document: minidom.Document, part: str) -> list[Paragraph]:
     found: list[Paragraph] = []
     counters: dict[str, int] = {}
 
-    def area_of(element) -> str | None:
+    def area_of(element) -> tuple[str, str] | None:
         node = element.parentNode
         while node is not None and node.nodeType == node.ELEMENT_NODE:
             if node.tagName in PAGE_PARTS:
                 return PAGE_PARTS[node.tagName]
             if node.tagName == "office:body":
-                return "testo"
+                return BODY
             node = node.parentNode
         return None
 
@@ -248,12 +254,12 @@ def paragraphs(document: minidom.Document, part: str) -> list[Paragraph]:
             if child.tagName in PARAGRAPHS:
                 area = area_of(child)
                 if area is not None:
-                    parent = child.parentNode
-                    if parent.tagName == "table:table-cell":
-                        where = _cell_place(parent) + ("" if area == "testo" else f" nella {area}")
+                    of, within = area
+                    if child.parentNode.tagName == "table:table-cell":
+                        where = _cell_place(child.parentNode) + within
                     else:
-                        counters[area] = counters.get(area, 0) + 1
-                        where = f"paragrafo {counters[area]} " + ("del testo" if area == "testo" else f"della {area}")
+                        counters[of] = counters.get(of, 0) + 1
+                        where = f"paragrafo {counters[of]} {of}"
                     found.append(Paragraph(child, where, _units(child, [])))
             walk(child)
 

@@ -70,8 +70,10 @@ def lists_of(db) -> list[MailingList]:
     return list(db.scalars(select(MailingList).order_by(MailingList.name)))
 
 
-def read_segment(db, tenant_id: int, audience: str, values: dict, list_id: str) -> Segment:
-    """The segment a form asks for; a choice that does not exist is refused."""
+def read_segment(db, tenant_id: int, values: dict) -> Segment:
+    """The segment a form asks for (``audience``, ``list_id``, and each filter as ``<audience>_<name>``);
+    a choice that does not exist is refused."""
+    audience, list_id = values.get("audience", ""), values.get("list_id", "")
     if audience not in AUDIENCES:
         raise UserError("Scelga a chi inviare la newsletter.", field="audience")
     if audience == LISTA:
@@ -83,7 +85,7 @@ def read_segment(db, tenant_id: int, audience: str, values: dict, list_id: str) 
     choices = options(db, tenant_id)[audience]
     filters = {}
     for name, label in FILTER_LABELS[audience].items():
-        value = values.get(name, "")
+        value = values.get(f"{audience}_{name}", "")
         if value and value not in choices[name]:
             raise UserError(f"{label}: scelta non valida.", field=f"{audience}_{name}")
         if value:

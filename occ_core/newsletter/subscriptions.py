@@ -51,7 +51,7 @@ def unsubscribe(db, tenant_id: int, address: str, newsletter_id: int | None) -> 
                          detail="Il destinatario ha annullato l'iscrizione alla newsletter.")
 
 
-def resubscribe(db, unsubscribe_id: str, user_id: int, note: str) -> Unsubscribe:
+def resubscribe(found: Unsubscribe, user_id: int, note: str) -> None:
     """Subscribe an address again: only its owner can ask, so how they asked is required."""
     note = (note or "").strip()
     if not note:
@@ -59,10 +59,6 @@ def resubscribe(db, unsubscribe_id: str, user_id: int, note: str) -> Unsubscribe
                         field="note")
     if len(note) > NOTE_LIMIT:
         raise UserError(f"La nota può avere al massimo {NOTE_LIMIT} caratteri.", field="note")
-    found = db.scalar(select(Unsubscribe).where(Unsubscribe.id == int(unsubscribe_id),
-                                                Unsubscribe.resubscribed_at.is_(None))) \
-        if unsubscribe_id.isdecimal() and len(unsubscribe_id) <= 9 else None
-    if found is None:
+    if found.resubscribed_at is not None:
         raise UserError("L'indirizzo non risulta disiscritto.")
     found.resubscribed_at, found.resubscribed_by_id, found.resubscribe_note = utcnow(), user_id, note
-    return found

@@ -24,6 +24,7 @@ from occ_core.gestori.models import Appointment, Gestore
 from occ_core.invoicing.models import Invoice
 from occ_core.ledger.models import Movement
 from occ_core.ledger.services import EXPENSE, GIVEN_BACK, INCOME, PAID_TOWARDS_ESTIMATE
+from occ_core.money import CENT
 from shared_registry.models import Registrant
 
 ARCHIVED, FILED_IN_COURT = "ARCHIVIATA", "DEPOSITATO"
@@ -212,7 +213,7 @@ def amounts(db, scope: Scope) -> Amounts:
                                                                  Dossier.passivo_from_creditors)),
                             func.sum(Dossier.attivo), estimated, invoiced, collected)
                      .where(*scope.criteria())).one()
-    money = [Decimal(value or 0).quantize(Decimal("0.01")) for value in row[1:]]
+    money = [Decimal(str(value or 0)).quantize(CENT) for value in row[1:]]
     return Amounts(row[0], *money)
 
 

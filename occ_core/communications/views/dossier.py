@@ -102,12 +102,6 @@ def _draft(request) -> services.Draft:
                           template_code=posted(request, "modello"), document_ids=document_ids)
 
 
-def _template_choices(request) -> dict[str, str]:
-    from occ_core.forms.services import template_choices
-
-    return template_choices(request)
-
-
 def _compose_values(request, dossier, draft: services.Draft, preview=None, error=None, field=None) -> dict:
     specs = parties.active_channels(request)
     candidates = [(candidate, parties.reachable(candidate, specs), parties.default_channel(candidate, specs))
@@ -119,7 +113,7 @@ def _compose_values(request, dossier, draft: services.Draft, preview=None, error
 
     return dossier_page(
         request, dossier, draft=draft, chosen=dict(draft.recipients), candidates=candidates, specs=specs,
-        kinds=parties.KINDS, documents=documents, can_attach=can_attach, templates=_template_choices(request),
+        kinds=parties.KINDS, documents=documents, can_attach=can_attach, templates=services.template_choices(request),
         variables=VARIABLES, preview=preview, error=error, error_field=field,
         back_url=_url(request, "dossier_communications", dossier))
 
@@ -129,7 +123,7 @@ def compose(request):
     dossier = dossier_from_url(request)
     if request.method != "POST":
         code = request.GET.get("modello", "")
-        code = code if code in _template_choices(request) else ""
+        code = code if code in services.template_choices(request) else ""
         subject, body = texts.prefilled(code)
         return _compose_values(request, dossier, services.Draft(subject, body, [], code))
     draft = _draft(request)

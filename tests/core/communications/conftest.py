@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from occ_core.communications.models import Communication, TaxOffice
 from occ_core.demo import make_codice_fiscale
 from occ_core.dispatch.models import Delivery
+from occ_core.documents.services import add_document
+from occ_core.documents.storage import storage_of
 from occ_core.dossiers import registration
 from occ_core.dossiers.models import Creditor, OtherParty
 from occ_core.gestori.models import Appointment, Gestore
@@ -19,6 +21,7 @@ from occ_core.protocol.models import Registration
 from occ_core.testing.factories import csrf_token, login, make_registrant, make_tenant, make_user
 
 ROLES = ("amministratore", "segreteria", "consultazione")
+STATEMENT = "Estratto conto al 31/12/2024: saldo debitore 12.345,67 euro.\n".encode()
 ADDRESSES = ("anna.verdi@example.it", "legale@pec.bancalombarda.it", "recupero@pec.finanziaria.it",
              "avv.rossi@studiorossi.it", "paolo.neri@studio.it")
 
@@ -29,6 +32,7 @@ class Case:
     dossier_id: int
     reference: str
     keys: dict  # debitore, creditore, creditore2, avvocato, gestore, ufficio -> candidate key
+    document_id: int  # a document of the fascicolo
 
     @property
     def base(self) -> str:
@@ -62,6 +66,9 @@ def case(dbtx, pm, tenant_env) -> Case:
         db.flush()
         db.add(Appointment(tenant_id=tenant.id, dossier_id=dossier.id, gestore_id=gestore.id,
                            accepted_at=datetime.now(timezone.utc)))
+        document = add_document(db, storage_of(env.registry), dossier, None, content=STATEMENT,
+                                filename="estratto-conto.txt", limit=10_000, direction="entrata", category="altro",
+                                title="Estratto conto", visibility="interno")
         office = TaxOffice(tenant_id=tenant.id, kind="entrate", name="Agenzia delle Entrate – DP Milano",
                            pec="dp.milano@pce.agenziaentrate.it", province="MI")
         db.add(office)
@@ -69,7 +76,7 @@ def case(dbtx, pm, tenant_env) -> Case:
         keys = {"debitore": f"debitore:{debtor.id}", "creditore": f"creditore:{dossier.creditors[0].id}",
                 "creditore2": f"creditore:{dossier.creditors[1].id}", "avvocato": f"parte:{dossier.parties[0].id}",
                 "gestore": f"gestore:{gestore.id}", "ufficio": f"ufficio:{office.id}"}
-        return Case(tenant, dossier.id, dossier.reference, keys)
+        return Case(tenant, dossier.id, dossier.reference, keys, document.id)
 
 
 def compose_form(case: Case, recipients=("debitore", "creditore", "creditore2", "avvocato", "gestore"),
@@ -103,6 +110,7 @@ def counts(dbtx, case) -> tuple[int, int, int]:
 @pytest.fixture
 def as_user(testapp):
     def log_in(role: str):
+        testapp.reset()  # whoever was logged in before leaves
         login(testapp, f"{role}@milano.it")
         return testapp
 

@@ -17,7 +17,7 @@ from occ_core.protocol.models import Registration
 from occ_core.protocol.numbering import reference
 from occ_core.testing.polling import wait_for
 
-from .conftest import ADDRESSES, compose_form
+from .conftest import ADDRESSES, STATEMENT, compose_form
 
 
 def received(smtp_server) -> list[str]:
@@ -32,27 +32,32 @@ def statuses(dbtx, case) -> dict[str, str]:
 def test_five_recipients_get_one_protocolled_message_each(case, as_user, post_compose, dbtx, registry, smtp_server,
                                                           celery_worker):
     testapp = as_user("segreteria")
-    page = post_compose(case, compose_form(case)).follow()
+    registry.settings["protocol.soffice"] = "soffice"  # LibreOffice makes the letter a PDF
+    try:
+        page = post_compose(case, compose_form(case, modello="comunicazione_creditori",
+                                               documento=str(case.document_id))).follow()
+    finally:
+        registry.settings["protocol.soffice"] = ""
     assert "messa in coda per l'invio a 5 destinatari" in page.text
     assert wait_for(lambda: len(smtp_server.messages) == 5)
     assert received(smtp_server) == sorted(ADDRESSES)
     with dbtx(case.tenant) as db:
         registration = db.scalars(select(Registration)).one()
-        communication = db.scalars(select(Communication)).one()
+        assert db.scalars(select(Communication)).one().registration_id == registration.id
         assert registration.direction == "uscita" and registration.dossier_id == case.dossier_id
-        assert communication.registration_id == registration.id
         assert sorted(c.address for c in registration.correspondents) == sorted(ADDRESSES)
-        [primary] = registration.files
-        stored = storage_of(registry).open(primary.digest_hex).read()
-        assert hashlib.sha256(stored).hexdigest() == primary.digest_hex
-        assert stored.decode() == "Gentili destinatari,\nla pratica di Verdi Anna prosegue."
+        letter, statement = registration.files
         number = reference(registration.year, registration.number)
-    body = message_from_bytes(smtp_server.messages[0].content, policy=policy.default).get_body(("plain",)).get_content()
-    assert number in body and primary.digest_hex in body
+    stored = storage_of(registry).open(letter.digest_hex).read()
+    assert stored.startswith(b"%PDF") and hashlib.sha256(stored).hexdigest() == letter.digest_hex
+    assert (statement.filename, statement.digest_hex) == ("estratto-conto.txt", hashlib.sha256(STATEMENT).hexdigest())
+    email = message_from_bytes(smtp_server.messages[0].content, policy=policy.default)
+    body = email.get_body(("plain",)).get_content()
+    assert number in body and letter.digest_hex in body and statement.digest_hex in body
+    assert [part.get_filename() for part in email.iter_attachments()] == [letter.filename, "estratto-conto.txt"]
     assert wait_for(lambda: set(statuses(dbtx, case).values()) == {SENT})
     detail = testapp.get(page.request.url)
-    assert detail.text.count("Inviato") >= 5
-    assert number in detail.text and primary.digest_hex in detail.text
+    assert detail.text.count("Inviato") >= 5 and number in detail.text and letter.digest_hex in detail.text
 
 
 def test_a_worker_restart_sends_each_address_exactly_once(case, as_user, post_compose, dbtx, registry, pm,
