@@ -30,7 +30,8 @@ from occ_core.web import ui
 log = logging.getLogger(__name__)
 
 CONVOCATION, REMINDER, STATE, DOCUMENTS = "convocazione", "promemoria", "cambio_stato", "richiesta_documenti"
-RECIPIENT_ROLES = {"debitore": "Debitori", "gestore": "Gestori nominati", "avvocato": "Avvocati e consulenti del debitore"}
+RECIPIENT_ROLES = {"debitore": "Debitori", "gestore": "Gestori nominati",
+                   "avvocato": "Avvocati e consulenti del debitore"}
 # Which other parties count as the debtor's lawyers and advisors.
 LAWYER_ROLES = ("avvocato", "advisor")
 # Agenda events that are meetings with the parties (a hearing is the court's, an internal activity nobody's).
@@ -40,7 +41,6 @@ NOBODY = ("nessuno dei destinatari scelti nelle impostazioni dell'avviso ha un i
           "attivi.")
 # Whether to leave a recipient (candidate, lower-case address) out of a notice.
 Skip = Callable[[parties.Candidate, str], bool]
-CLOSING = "\n\nCordiali saluti,\n{{ ordine.occ }}"
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,11 @@ class NoticeKind:
     variables: tuple[tuple[str, str], ...]  # the event's own variables, documented on the settings page
 
 
-MEETING_VARIABLES = (("incontro.titolo", "Titolo dell'incontro"), ("incontro.data_estesa", "Giorno, per esteso"),
-                     ("incontro.data", "Giorno"), ("incontro.ora", "Ora di inizio"), ("incontro.fine", "Ora di fine"),
-                     ("incontro.luogo", "Sala o luogo"), ("incontro.collegamento", "Collegamento per la riunione online"),
-                     ("incontro.descrizione", "Descrizione dell'incontro"))
+MEETING_VARIABLES = (
+    ("incontro.titolo", "Titolo dell'incontro"), ("incontro.data_estesa", "Giorno, per esteso"),
+    ("incontro.data", "Giorno"), ("incontro.ora", "Ora di inizio"), ("incontro.fine", "Ora di fine"),
+    ("incontro.luogo", "Sala o luogo"), ("incontro.collegamento", "Collegamento per la riunione online"),
+    ("incontro.descrizione", "Descrizione dell'incontro"))
 MEETING_SENTENCE = ("«{{ incontro.titolo }}», che si terrà {{ incontro.data_estesa }} alle ore {{ incontro.ora }}"
                     "{% if incontro.luogo %} presso {{ incontro.luogo }}{% endif %}.")
 KINDS = {kind.code: kind for kind in (
@@ -67,8 +68,9 @@ KINDS = {kind.code: kind for kind in (
         "Convocazione: {{ incontro.titolo }} – pratica n. {{ pratica.riferimento }}",
         "Gentile {{ debitore.nominativo }},\n\nin relazione alla pratica n. {{ pratica.riferimento }} la convochiamo "
         "all'incontro " + MEETING_SENTENCE +
-        "{% if incontro.collegamento %}\nCollegamento per partecipare a distanza: {{ incontro.collegamento }}{% endif %}"
-        "\n\nIn caso di impedimento la preghiamo di avvisarci al più presto." + CLOSING,
+        "{% if incontro.collegamento %}\nCollegamento per partecipare a distanza: {{ incontro.collegamento }}"
+        "{% endif %}"
+        "\n\nIn caso di impedimento la preghiamo di avvisarci al più presto." + texts.SIGNATURE,
         ("debitore", "avvocato"), MEETING_VARIABLES),
     NoticeKind(
         REMINDER, "Promemoria di un incontro o di una scadenza",
@@ -79,16 +81,17 @@ KINDS = {kind.code: kind for kind in (
         "Gentile {{ debitore.nominativo }},\n\n{% if scadenza %}le ricordiamo che entro il {{ scadenza.scadenza }} "
         "è previsto il seguente adempimento della pratica n. {{ pratica.riferimento }}: {{ scadenza.descrizione }}."
         "{% else %}le ricordiamo l'incontro relativo alla pratica n. {{ pratica.riferimento }} " + MEETING_SENTENCE +
-        "{% endif %}" + CLOSING,
+        "{% endif %}" + texts.SIGNATURE,
         ("debitore", "avvocato"),
         MEETING_VARIABLES + (("scadenza.descrizione", "Adempimento in scadenza (vuoto per un incontro)"),
-                             ("scadenza.scadenza", "Data di scadenza"), ("scadenza.a_carico_di", "Chi deve provvedere"))),
+                             ("scadenza.scadenza", "Data di scadenza"),
+                             ("scadenza.a_carico_di", "Chi deve provvedere"))),
     NoticeKind(
         STATE, "Cambio di stato della pratica", "quando la pratica passa a un nuovo stato",
         "Pratica n. {{ pratica.riferimento }}: {{ stato.nome }}",
         "Gentile {{ debitore.nominativo }},\n\nla informiamo che la pratica n. {{ pratica.riferimento }} è passata "
         "dallo stato «{{ stato.precedente }}» allo stato «{{ stato.nome }}» in data {{ stato.data }}."
-        "{% if stato.motivo %}\n\nMotivazione: {{ stato.motivo }}{% endif %}" + CLOSING,
+        "{% if stato.motivo %}\n\nMotivazione: {{ stato.motivo }}{% endif %}" + texts.SIGNATURE,
         ("debitore", "avvocato"),
         (("stato.nome", "Nuovo stato"), ("stato.precedente", "Stato precedente"), ("stato.data", "Data del passaggio"),
          ("stato.motivo", "Motivo indicato"))),
@@ -98,7 +101,7 @@ KINDS = {kind.code: kind for kind in (
         "Richiesta di integrazione documentale – pratica n. {{ pratica.riferimento }}",
         "Gentile {{ debitore.nominativo }},\n\nper proseguire l'esame della pratica n. {{ pratica.riferimento }} le "
         "chiediamo di trasmetterci i seguenti documenti:\n{% for documento in richiesta.documenti %}- {{ documento }}\n"
-        "{% endfor %}{% if richiesta.nota %}\n{{ richiesta.nota }}\n{% endif %}" + CLOSING,
+        "{% endfor %}{% if richiesta.nota %}\n{{ richiesta.nota }}\n{% endif %}" + texts.SIGNATURE,
         ("debitore", "avvocato"),
         (("richiesta.documenti", "Documenti richiesti: {% for d in richiesta.documenti %}{{ d }}{% endfor %}"),
          ("richiesta.nota", "Nota aggiunta dalla segreteria"))),
@@ -138,7 +141,8 @@ def samples(code: str) -> list[dict]:
             "a_carico_di": "Debitore"}}],
         STATE: [{"stato": {"nome": "Incarico conferito", "precedente": "Istruttoria della segreteria",
                            "data": "10/06/2026", "motivo": ""}}],
-        DOCUMENTS: [{"richiesta": {"documenti": ["Dichiarazioni dei redditi degli ultimi 3 anni"], "nota": ""}}],
+        DOCUMENTS: [{"richiesta": {"documenti": ["Dichiarazioni dei redditi degli ultimi 3 anni"], "nota": "",
+                                   "termine": ""}}],
     }[code]
 
 

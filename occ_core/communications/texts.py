@@ -20,14 +20,15 @@ TEMPLATE_TEXTS = {
     "convocazione_incontro": (
         "Convocazione all'incontro – pratica n. {{ pratica.riferimento }}",
         "Gentile destinatario,\n\nin allegato la convocazione all'incontro relativo alla pratica n. "
-        "{{ pratica.riferimento }} ({{ debitore.nominativo }}).{% if incontro %}\nL'incontro si terrà {{ incontro.quando }}"
-        "{% if incontro.dove %} presso {{ incontro.dove }}{% endif %}.{% endif %}" + SIGNATURE),
+        "{{ pratica.riferimento }} ({{ debitore.nominativo }}).{% if incontro %}\nL'incontro si terrà "
+        "{{ incontro.data_estesa }} alle ore {{ incontro.ora }}{% if incontro.luogo %} presso "
+        "{{ incontro.luogo }}{% endif %}.{% endif %}" + SIGNATURE),
     "comunicazione_fisco": (
         "Comunicazione ai sensi dell'art. 68, comma 4, CCII – {{ debitore.nominativo }}",
         "Spettabile ufficio,\n\nai sensi dell'art. 68, comma 4, del Codice della crisi d'impresa e dell'insolvenza "
         "si trasmette la comunicazione relativa alla procedura di {{ pratica.procedura }} (pratica n. "
-        "{{ pratica.riferimento }}) promossa da {{ debitore.nominativo }}{% if debitore.codice_fiscale %}, codice fiscale "
-        "{{ debitore.codice_fiscale }}{% endif %}." + SIGNATURE),
+        "{{ pratica.riferimento }}) promossa da {{ debitore.nominativo }}"
+        "{% if debitore.codice_fiscale %}, codice fiscale {{ debitore.codice_fiscale }}{% endif %}." + SIGNATURE),
     "comunicazione_creditori": (
         "Comunicazione ai creditori – pratica n. {{ pratica.riferimento }}",
         "Spettabile creditore,\n\nsi trasmette in allegato la comunicazione relativa alla procedura di "
@@ -39,8 +40,8 @@ TEMPLATE_TEXTS = {
 }
 DEFAULT_TEXT = (
     "Pratica n. {{ pratica.riferimento }} – {{ debitore.nominativo }}",
-    "Gentile destinatario,\n\nin relazione alla pratica n. {{ pratica.riferimento }} ({{ debitore.nominativo }}) le "
-    "trasmettiamo in allegato il documento indicato in oggetto." + SIGNATURE)
+    "Gentile destinatario,\n\nin relazione alla pratica n. {{ pratica.riferimento }} ({{ debitore.nominativo }}) "
+    "le trasmettiamo in allegato il documento indicato in oggetto." + SIGNATURE)
 
 
 def prefilled(template_code: str) -> tuple[str, str]:

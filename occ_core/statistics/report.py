@@ -20,8 +20,8 @@ NOTES = (
     "uno stato successivo). Le date sono quelle dello storico degli stati: la data dell'atto quando indicata, "
     "altrimenti il giorno della registrazione.",
     "Motivo dell'archiviazione: il registro non ha un campo apposito; il motivo è letto dal testo scritto "
-    "all'archiviazione (parole come «rinuncia», «ritiro», «inammissibile», «documentazione») e, quando il testo "
-    "non lo indica, è desunto dalla fase: durante l'istruttoria della segreteria si considera inammissibilità, "
+    "all'archiviazione (parole come «rinuncia», «ritiro», «inammissibile», «documentazione») e, quando il "
+    "testo non lo indica, è desunto dalla fase: durante l'istruttoria della segreteria si considera inammissibilità, "
     "dopo l'emissione del preventivo rinuncia del debitore.",
     "Depositi ed esiti: atti del tribunale con data nell'anno, per tutte le pratiche dell'Organismo. Per "
     "tribunale: il tribunale indicato nella pratica.",

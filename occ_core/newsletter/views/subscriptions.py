@@ -31,30 +31,23 @@ def _link(request) -> tuple[str, int | None]:
     return subscriptions.read_link(request.registry.settings, request.tenant, param(request, "token"))
 
 
-@view_config(route_name="newsletter_unsubscribe", request_method="GET", renderer=TEMPLATES + "unsubscribe.pt",
-             permission=NO_PERMISSION_REQUIRED)
-def unsubscribe_page(request):
-    try:
-        address, _newsletter_id = _link(request)
-    except UserError as error:
-        request.response.status = 400
-        return {"page_title": "Annullare l'iscrizione alla newsletter", "error": error.message}
-    return {"page_title": "Annullare l'iscrizione alla newsletter", "error": None, "address": address,
-            "done": subscriptions.is_unsubscribed(request.dbsession, address), "token": param(request, "token")}
-
-
 # Mail programs post here by themselves (RFC 8058 one-click, body "List-Unsubscribe=One-Click"), with no
 # session and so no CSRF token: the signed link in the URL is what authorises the request.
-@view_config(route_name="newsletter_unsubscribe", request_method="POST", renderer=TEMPLATES + "unsubscribe.pt",
+@view_config(route_name="newsletter_unsubscribe", renderer=TEMPLATES + "unsubscribe.pt",
              permission=NO_PERMISSION_REQUIRED, require_csrf=False)
 def unsubscribe(request):
+    """The link of a newsletter: a page asking for confirmation, which a POST (the page's, or a mail
+    program's one-click) gives."""
+    values = {"page_title": "Annullare l'iscrizione alla newsletter", "error": None, "token": param(request, "token")}
     try:
         address, newsletter_id = _link(request)
     except UserError as error:
         request.response.status = 400
-        return {"page_title": "Annullare l'iscrizione alla newsletter", "error": error.message}
-    subscriptions.unsubscribe(request.dbsession, request.tenant.id, address, newsletter_id)
-    return {"page_title": "Iscrizione annullata", "error": None, "address": address, "done": True, "token": ""}
+        return {**values, "error": error.message}
+    if request.method == "POST":
+        subscriptions.unsubscribe(request.dbsession, request.tenant.id, address, newsletter_id)
+        return {**values, "page_title": "Iscrizione annullata", "address": address, "done": True}
+    return {**values, "address": address, "done": subscriptions.is_unsubscribed(request.dbsession, address)}
 
 
 # --- the Order's pages ----------------------------------------------------------------------------

@@ -7,14 +7,14 @@ from sqlalchemy import select
 
 from occ_core.agenda import services as agenda
 from occ_core.agenda.models import Event
-from occ_core.clock import ROME, today
-from occ_core.communications import notices
+from occ_core.clock import today
+from occ_core.communications import notices, texts
 from occ_core.communications.models import Communication
 from occ_core.communications.tasks import reminders
 from occ_core.deadlines.models import Deadline
-from occ_core.dispatch.models import Delivery, OutboxMessage
 from occ_core.dossiers import lifecycle
 from occ_core.dossiers.models import Dossier
+from occ_core.forms.context import sample_context
 from occ_core.testing.factories import csrf_token
 
 from .conftest import counts
@@ -134,3 +134,13 @@ def test_the_order_s_text_is_checked_and_can_be_restored(case, admin, dbtx):
         setting = notices.settings_of(db)[notices.STATE]
     assert setting.body == notices.KINDS[notices.STATE].body and setting.enabled
     assert counts(dbtx, case) == before
+
+
+def test_the_built_in_texts_render_on_the_sample_dossier():
+    sample = sample_context()
+    for code in [*texts.TEMPLATE_TEXTS, ""]:
+        subject, body = texts.render(*texts.prefilled(code), sample)
+        assert subject and sample["pratica"]["riferimento"] in body + subject and sample["ordine"]["occ"] in body
+    for code, kind in notices.KINDS.items():
+        for extra in notices.samples(code):
+            assert sample["debitore"]["nominativo"] in texts.render(kind.subject, kind.body, {**sample, **extra})[1]

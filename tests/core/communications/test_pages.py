@@ -27,6 +27,7 @@ def test_the_compose_page_offers_the_parties_with_their_addresses(case, as_user,
     ({"testo": "Gentile {{ destinatario_ignoto }}"}, "destinatario_ignoto"),
     ({"oggetto": "{% if %}"}, "non è scritto correttamente"),
     ({"modello": "modello_inesistente"}, "Il modello scelto non esiste"),
+    ({"modello": "convocazione_incontro"}, "fissi prima l'incontro nell'agenda"),
     ({"documento": "999999"}, "non è più nel fascicolo"),
 ])
 def test_bad_input_is_refused_and_nothing_is_protocolled_nor_queued(case, as_user, post_compose, dbtx, change,

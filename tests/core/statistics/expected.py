@@ -130,7 +130,8 @@ class Plain:
         """{(procedure, court, state, from_state): dossiers} of the court's acts and filings dated in ``year``."""
         rows = self.rows(
             f"SELECT d.procedure, d.court, t.to_state, t.from_state, count(DISTINCT d.id) FROM dossier_transitions t "
-            f"JOIN dossiers d ON d.id = t.dossier_id WHERE d.tenant_id = :tenant AND {self.day} BETWEEN :start AND :end "
+            f"JOIN dossiers d ON d.id = t.dossier_id "
+            f"WHERE d.tenant_id = :tenant AND {self.day} BETWEEN :start AND :end "
             f"GROUP BY d.procedure, d.court, t.to_state, t.from_state",
             start=date(year, 1, 1), end=date(year, 12, 31))
         return {row[:4]: row[4] for row in rows}
