@@ -70,7 +70,8 @@ def replayer(raw, statements):
         cursor = raw.cursor()
         for statement, parameters in statements:
             cursor.execute(statement, parameters)
-            cursor.fetchall()
+            if cursor.description is not None:
+                cursor.fetchall()
         cursor.close()
     return replay
 

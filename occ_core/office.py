@@ -59,7 +59,8 @@ def _stop(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def run(soffice: str, files: list[tuple[bytes, str]], to: str = "pdf", timeout: float | None = None) -> list[bytes]:
+def run(soffice: str, files: list[tuple[bytes, str]], to: str = "pdf",
+        timeout: float | None = None) -> list[bytes]:
     """Each of ``files`` ([(content, suffix such as ".odt")]) converted by ``soffice`` in one start.
 
     ``to`` is LibreOffice's ``--convert-to`` argument: a format ("pdf", "odt"), optionally with its filter
@@ -102,7 +103,8 @@ def run(soffice: str, files: list[tuple[bytes, str]], to: str = "pdf", timeout: 
         return results
 
 
-def convert(settings, files: list[tuple[bytes, str]], to: str = "pdf", *, timeout: float | None = None) -> list[bytes]:
+def convert(settings, files: list[tuple[bytes, str]], to: str = "pdf", *,
+            timeout: float | None = None) -> list[bytes]:
     """``files`` converted in one LibreOffice start, with the program the settings name;
     ``OfficeUnavailable`` when there is none, ``ConversionFailed`` when it fails."""
     soffice = soffice_of(settings)

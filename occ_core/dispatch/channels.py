@@ -4,9 +4,11 @@ from __future__ import annotations
 import base64
 import html
 import mailbox
+import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from functools import lru_cache
 from email.header import Header
 from email.message import Message
 from email import encoders
@@ -58,7 +60,8 @@ class _Policy(Compat32):
     List-Unsubscribe, folded onto a second line is not recognised by every mail program."""
 
     def _fold(self, name, value, sanitize):
-        if isinstance(value, str) and value.isascii() and len(name) + len(value) < 990:
+        if isinstance(value, str) and value.isascii() and len(name) + len(value) < 990 and not (
+                "\n" in value or "\r" in value):
             return f"{name}: {value}{self.linesep}"
         return super()._fold(name, value, sanitize)
 
@@ -66,8 +69,17 @@ class _Policy(Compat32):
 POLICY = _Policy()
 
 
-def _header(value: str):
-    return value if value.isascii() else Header(value, "utf-8")
+@lru_cache(maxsize=256)
+def _header(value: str) -> str:
+    """The header value as ASCII: non-ASCII text as RFC 2047 encoded words on one line. Cached: encoding
+    costs more than a millisecond, and every copy of a newsletter has the same subject."""
+    return value if value.isascii() else Header(value, "utf-8").encode(linesep="")
+
+
+def _boundary() -> str:
+    # Every part is base64, whose lines cannot hold "_": the generator need not search the text for a
+    # boundary that does not occur (it would flatten every part once more to do so).
+    return f"=_occ_{secrets.token_hex(12)}"
 
 
 def _address(value: str) -> str:
@@ -86,7 +98,7 @@ def build_email(settings, message, delivery) -> Message:
     fields = personalisation.get("fields") or {}
     body = MIMEText(fill(message.body_text, fields), "plain", "utf-8")
     if message.body_html:
-        body = MIMEMultipart("alternative", _subparts=[
+        body = MIMEMultipart("alternative", _boundary(), _subparts=[
             body, MIMEText(fill(message.body_html, fields, html.escape), "html", "utf-8")])
     attached = []
     for attachment in message.attachments or ():
@@ -96,7 +108,7 @@ def build_email(settings, message, delivery) -> Message:
         encoders.encode_base64(part)
         part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
         attached.append(part)
-    email = MIMEMultipart("mixed", _subparts=[body, *attached]) if attached else body
+    email = MIMEMultipart("mixed", _boundary(), _subparts=[body, *attached]) if attached else body
     email.policy = POLICY
     email["From"] = _address(settings["mail.sender"])
     email["To"] = formataddr((delivery.recipient_name, delivery.address)) if delivery.recipient_name else delivery.address

@@ -50,6 +50,8 @@ INNER_KEYWORDS = {"else": ("for", "if"), "elif": ("if",)}
 # Characters XML 1.0 does not allow: one in a creditor's name would make the whole document unreadable.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 TAG = re.compile(r"\{\{(?P<var>.*?)\}\}|\{%(?P<block>.*?)%\}", re.S)
+TYPOGRAPHIC = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"',
+                             "\u2018": "'", "\u2019": "'", "\u00a0": " "})
 ONLY_BLOCKS = re.compile(r"\s*(\{%.*?%\}\s*)+", re.S)
 XML_TAG = re.compile(r"<(/?)([A-Za-z_][\w:.-]*)[^>]*?(/?)>")
 # Elements holding paragraphs of their own inside a paragraph (notes, frames, comments): walked apart.
@@ -272,25 +274,29 @@ def paragraphs(document: minidom.Document) -> list[Paragraph]:
 
 
 def _join_split_tags(paragraph: Paragraph) -> None:
-    """A tag spread over several runs of text goes whole into the first: the word processor splits text
-    wherever formatting, spell checking or revision marks change, placeholders included."""
+    """Each tag whole in one run of text, with straight quotes and plain spaces: the word processor splits
+    text wherever formatting, spell checking or revision marks change, placeholders included, and Word's
+    autocorrection turns "fisica" into “fisica”, which Jinja2 cannot read."""
     starts, offset = [], 0
     for _node, text in paragraph.units:
         starts.append(offset)
         offset += len(text)
-    whole = paragraph.text
-    for match in reversed(list(TAG.finditer(whole))):
+    # From the last tag back: what a later tag changes lies after every earlier tag's offsets.
+    for match in reversed(list(TAG.finditer(paragraph.text))):
         begin, end = match.span()
+        tag = " ".join(match.group(0).translate(TYPOGRAPHIC).split())
         first = max(i for i, start in enumerate(starts) if start <= begin)
         last = max(i for i, start in enumerate(starts) if start < end)
+        node = paragraph.units[first][0]
         if first == last:
+            if tag != match.group(0):
+                node.data = node.data[:begin - starts[first]] + tag + node.data[end - starts[first]:]
             continue
-        node, text = paragraph.units[first]
-        node.data = text[:begin - starts[first]] + " ".join(match.group(0).split())
+        node.data = node.data[:begin - starts[first]] + tag
         for index in range(first + 1, last + 1):
-            node, text = paragraph.units[index]
+            node = paragraph.units[index][0]
             if node.nodeType == node.TEXT_NODE:
-                node.data = text[end - starts[index]:] if index == last else ""
+                node.data = node.data[end - starts[index]:] if index == last else ""
             else:
                 node.parentNode.removeChild(node)
     paragraph.units = _units(paragraph.element, [])
@@ -432,10 +438,10 @@ def _structure(tags: list[Tag], problems: list[Problem]) -> list[tuple[Tag, ...]
             if not stack:
                 problems.append(tag.problem(f"chiude un blocco {{% {opening} %}} che non è stato aperto"))
             elif stack[-1].opener.keyword != opening:
-                block = stack.pop()
+                opener = stack.pop().opener
                 problems.append(tag.problem(
-                    f"chiude un blocco {{% {opening} %}}, ma l'ultimo aperto è «{block.opener.text}» "
-                    f"({block.opener.paragraph.where}), che va chiuso prima con {{% {BLOCK_KEYWORDS[block.opener.keyword]} %}}"))
+                    f"chiude un blocco {{% {opening} %}}, ma l'ultimo aperto è «{opener.text}» "
+                    f"({opener.paragraph.where}), che va chiuso prima con {{% {BLOCK_KEYWORDS[opener.keyword]} %}}"))
             else:
                 block = stack.pop()
                 blocks.append((block.opener, *block.branches, tag))

@@ -232,9 +232,9 @@ def _new_version(env, row: FormTemplate, content: bytes, filename: str, converte
     name = clean_filename(filename or "modello.odt")
     if converted_from:
         name = f"{name.rsplit('.', 1)[0]}.odt"
-    version = FormTemplateVersion(tenant_id=row.tenant_id, number=number + 1, sha256=storage_of(env.registry).put(content),
-                                  size=len(content), filename=name, converted_from=converted_from, note=note,
-                                  uploaded_by_id=_user_id(env))
+    version = FormTemplateVersion(tenant_id=row.tenant_id, number=number + 1,
+                                  sha256=storage_of(env.registry).put(content), size=len(content), filename=name,
+                                  converted_from=converted_from, note=note, uploaded_by_id=_user_id(env))
     row.versions.append(version)
     db.flush()
     return version

@@ -55,8 +55,8 @@ def _uploaded(request) -> tuple[bytes | None, str]:
 
 UPLOAD_REFUSED = ("Il modello non è stato caricato perché non può essere compilato con i dati di prova. Corregga "
                   "nel documento i punti indicati e lo carichi di nuovo.")
-ACTIVATION_REFUSED = ("La versione non è stata attivata perché non può più essere compilata con i dati disponibili. "
-                      "Corregga nel documento i punti indicati e ne carichi una nuova versione.")
+ACTIVATION_REFUSED = ("La versione non è stata attivata perché non può più essere compilata con i dati "
+                      "disponibili. Corregga nel documento i punti indicati e ne carichi una nuova versione.")
 PREVIEW_REFUSED = "L'anteprima non è disponibile: il modello non può essere compilato con i dati di prova."
 GENERATION_REFUSED = ("Il documento non è stato generato: il modello in uso non può essere compilato con i dati di "
                       "questa pratica. Completi i dati indicati o corregga il modello.")

@@ -51,9 +51,9 @@ def format_cell(table: dashboard.Table, column: int, value) -> str:
     return cell_formatter(table, column)(value)
 
 
-def _refused(request, errors: dict) -> Response:
-    """A CSV or document asked with wrong filters: the message, as plain text, and nothing else."""
-    return Response("\n".join(errors.values()), status=400, content_type="text/plain", charset="utf-8")
+def _refused(*messages: str) -> Response:
+    """A CSV or document asked with wrong filters: the messages, as plain text, and nothing else."""
+    return Response("\n".join(messages), status=400, content_type="text/plain", charset="utf-8")
 
 
 @view_config(route_name="statistics", renderer=TEMPLATES + "dashboard.pt", permission=VIEW)
@@ -79,7 +79,7 @@ def export(request):
         raise HTTPNotFound()
     filters = dashboard.read_filters(request.GET, request.tenant.id)
     if filters.scope is None:
-        return _refused(request, filters.errors)
+        return _refused(*filters.errors.values())
     table = build(request.dbsession, request.tenant, filters.scope)
     audit(request, "statistics.exported", object_type="Tenant", object_id=request.tenant.id,
           details={"table": table.key, **filters.raw})
@@ -104,8 +104,7 @@ def ministry_values(request, year: int | None, error: str = "", notice: str = ""
              ("ministry_csv", "ministry_odt", "ministry_pdf", "register", "register_detailed", "register_csv")
              } if built is not None else {}
     return {"page_title": "Monitoraggio ministeriale", "year": year, "report": built, "error": error,
-            "notice": notice, "raw_year": request.GET.get("year", "") if isinstance(request.GET.get("year", ""), str)
-            else "", "years": list(range(today().year, ministry.FIRST_YEAR - 1, -1)), "links": links,
+            "notice": notice, "years": list(range(today().year, ministry.FIRST_YEAR - 1, -1)), "links": links,
             "dashboard_url": _url(request, "statistics"), "format_number": format_number, "notes": report.NOTES,
             "court_columns": ministry.COURT_COLUMNS}
 
@@ -122,7 +121,7 @@ def ministry_page(request):
 def ministry_csv(request):
     year, error = _year(request)
     if error:
-        return _refused(request, {"year": error})
+        return _refused(error)
     audit(request, "statistics.ministry_exported", object_type="Tenant", object_id=request.tenant.id,
           details={"year": year, "format": "csv"})
     return ui.csv_response(ministry.build(request.dbsession, request.tenant.id, year).csv_rows(),
@@ -132,7 +131,7 @@ def ministry_csv(request):
 def _document(request, media_type: str, suffix: str, make):
     year, error = _year(request)
     if error:
-        return _refused(request, {"year": error})
+        return _refused(error)
     built = ministry.build(request.dbsession, request.tenant.id, year)
     try:
         content = make(built)
@@ -159,7 +158,8 @@ def ministry_pdf(request):
 
 # --- the register's reports -----------------------------------------------------------------------------------
 
-def _register(request, detailed: bool) -> dict:
+def _register(request, report_kind: str) -> dict:
+    """The register of the year asked for, as ``report_kind`` (summary | detailed | csv) shows it."""
     year, error = _year(request)
     procedure = request.GET.get("procedure", "")
     procedure = procedure if isinstance(procedure, str) else ""
@@ -173,26 +173,28 @@ def _register(request, detailed: bool) -> dict:
         request.response.status = 400
         return values
     db = request.dbsession
-    found = queries.register_dossiers(db, request.tenant.id, year, procedure, detailed=detailed)
+    detailed = report_kind == "detailed"
+    found = queries.register_dossiers(db, request.tenant.id, year, procedure, detailed=detailed,
+                                      limit=DETAILED_LIMIT + 1 if detailed else None)
     if detailed:
         values["cut"] = len(found) > DETAILED_LIMIT
         found = found[:DETAILED_LIMIT]
         values["appointments"] = queries.appointments_of(db, [dossier.id for dossier in found])
     values["dossiers"] = found
     audit(request, "statistics.register_printed", object_type="Tenant", object_id=request.tenant.id,
-          details={"year": year, "procedure": procedure, "detailed": detailed, "dossiers": len(found)})
+          details={"year": year, "procedure": procedure, "report": report_kind, "dossiers": len(found)})
     return values
 
 
 @view_config(route_name="statistics_register", renderer=TEMPLATES + "register.pt", permission=REGISTER)
 def register_summary(request):
-    return {"page_title": "Registro degli affari: riepilogo", **_register(request, detailed=False)}
+    return {"page_title": "Registro degli affari: riepilogo", **_register(request, "summary")}
 
 
 @view_config(route_name="statistics_register_detailed", renderer=TEMPLATES + "register_detailed.pt",
              permission=REGISTER)
 def register_detailed(request):
-    return {"page_title": "Registro degli affari: dettaglio", **_register(request, detailed=True)}
+    return {"page_title": "Registro degli affari: dettaglio", **_register(request, "detailed")}
 
 
 REGISTER_HEADERS = ("Numero", "Anno", "Data dell'istanza", "Debitore", "Codice fiscale o P. IVA", "Procedura",
@@ -201,9 +203,9 @@ REGISTER_HEADERS = ("Numero", "Anno", "Data dell'istanza", "Debitore", "Codice f
 
 @view_config(route_name="statistics_register_csv", permission=REGISTER)
 def register_csv(request):
-    values = _register(request, detailed=False)
+    values = _register(request, "csv")
     if values["error"]:
-        return _refused(request, {"year": values["error"]})
+        return _refused(values["error"])
     rows = [REGISTER_HEADERS] + [
         (d.number, d.year, ui.fmt_date(d.filed_on), d.debtor_name, d.debtor_tax_code, procedure_label(d.procedure),
          d.gestore_names, values["state_label"](d.state), values["state_label"](d.outcome) if d.outcome else "",

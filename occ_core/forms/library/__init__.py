@@ -17,7 +17,7 @@ REQUIREMENTS = {
     "preventivo": "salvi prima un preventivo nella scheda «Preventivo» della pratica",
     "gestore": "nomini prima il gestore della pratica",
     "incontro": "fissi prima l'incontro nell'agenda della pratica",
-    "protocollo": "la ricevuta si genera dalla registrazione di protocollo",
+    "protocollo": "scelga la registrazione di protocollo nell'elenco «Registrazione di protocollo»",
 }
 
 

@@ -94,8 +94,8 @@ def test_a_template_with_problems_is_refused_with_their_place_and_nothing_stored
     assert "Il modello non è stato caricato" in page.html.select_one("#form-error").text
     assert [item.text for item in page.html.select("#problems li")] == [
         "«{{ debitore.nome_completo }}» in paragrafo 2 del testo («Gentile {{ debitore.nome_completo }}»): "
-        "«nome_completo» non è un dato disponibile: controlli il nome nell'elenco dei dati disponibili (le maiuscole "
-        "contano)"]
+        "«nome_completo» non è un dato disponibile: controlli il nome nell'elenco dei dati disponibili "
+        "(le maiuscole contano)"]
     assert snapshot() == before and stored_files() == files
 
 

@@ -19,7 +19,8 @@ def problems_of(template: bytes, context=CONTEXT) -> list[str]:
 
 
 def test_values_are_printed_escaped_and_split_placeholders_are_joined():
-    template = odt('<text:p>Spett.le <text:span>{{ credi</text:span><text:span>tori[3].nominativo }}</text:span></text:p>'
+    template = odt('<text:p>Spett.le <text:span>{{ credi</text:span>'
+                   '<text:span>tori[3].nominativo }}</text:span></text:p>'
                    '<text:p>Totale: {{ totale_crediti }} – familiare: {{ pratica.familiare }}</text:p>'
                    '<text:p>{{ comunicazione.testo }}</text:p>',
                    header="<text:p>{{ ordine.nome }}</text:p>", footer="<text:p>PEC {{ ordine.pec }}</text:p>")
@@ -48,7 +49,8 @@ def test_a_row_loop_repeats_the_row_for_each_creditor():
 def test_paragraph_blocks_and_secretary_input_fields():
     template = odt('<text:p>{% if preventivo %}</text:p><text:p>Totale {{ preventivo.totale }}</text:p>'
                    '<text:p>{% else %}</text:p><text:p>Nessun preventivo</text:p><text:p>{% endif %}</text:p>'
-                   '<text:p>Debitore: <text:text-input text:description="">{{ debitore.cognome }}</text:text-input></text:p>')
+                   '<text:p>Debitore: <text:text-input text:description="">{{ debitore.cognome }}'
+                   '</text:text-input></text:p>')
     assert odt_text(render_odt(template, CONTEXT)).split("\n") == ["Totale 5.583,51", "Debitore: Rossi"]
     assert odt_text(render_odt(template, {**CONTEXT, "preventivo": None})).split("\n") == [
         "Nessun preventivo", "Debitore: Rossi"]
@@ -136,3 +138,9 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked():
         archive.writestr("styles.xml", "<a/>")
     [problem] = check_template(buffer.getvalue(), CONTEXT)
     assert "non è un documento di testo OpenDocument" in str(problem)
+
+
+def test_word_splits_and_smart_quotes_are_mended():
+    template = odt('<text:p>{{ debi<text:span>tore.cog</text:span>nome }} e <text:span>{{ debitore.</text:span>'
+                   'nome }}{% if debitore.persona == “fisica” %} (persona fisica){% endif %}</text:p>')
+    assert odt_text(render_odt(template, CONTEXT)) == "Rossi e Mario (persona fisica)"

@@ -200,8 +200,8 @@ def test_register_reports(testapp, small, dbtx):
     assert [(f"{row[0]}/{row[1]}", row[5]) for row in rows[1:]] == expected
     with dbtx() as db:
         printed = db.scalars(select(AuditEntry).where(AuditEntry.action == "statistics.register_printed")).all()
-    assert {(entry.details["detailed"], entry.details["dossiers"]) for entry in printed} == {
-        (False, len(expected)), (True, len(liquidations))}
+    assert sorted((entry.details["report"], entry.details["dossiers"]) for entry in printed) == [
+        ("csv", len(expected)), ("detailed", len(liquidations)), ("summary", len(expected))]
 
 
 def test_command_line_report(registry, small, testapp):
