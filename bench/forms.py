@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import io
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -46,13 +47,6 @@ def context_with_creditors(count: int) -> dict:
                                                 rank=model.rank)))
     context["creditori"] = creditors
     return context
-
-
-def median(values: list[float]) -> float:
-    """The median round (not ``statistics.median``: bench/statistics.py shadows the standard module here)."""
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def timed(function, count: int) -> float:
@@ -87,7 +81,7 @@ def bench_generation(options, template: bytes, context: dict) -> None:
         mine.append(timed(lambda: render_odt(template, context), options.documents))
         uncached.append(timed(cold, options.documents))
         theirs.append(timed(lambda: secretary_plain(template, context), options.documents))
-    generated, first, baseline = median(mine), median(uncached), median(theirs)
+    generated, first, baseline = statistics.median(mine), statistics.median(uncached), statistics.median(theirs)
     print(f"Generation: {options.documents} documents of {len(template):,} bytes with {CREDITORS} creditors, "
           f"{options.rounds} alternating rounds (median round)")
     print(f"{'':44}{'per second':>12}{'ms each':>10}")

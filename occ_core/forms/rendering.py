@@ -308,7 +308,7 @@ def _lift_blocks(document: minidom.Document, found: list[Paragraph]) -> None:
     for paragraph in found:
         text = paragraph.text
         element = paragraph.element
-        if not ONLY_BLOCKS.fullmatch(text) or element.parentNode is None:
+        if not ONLY_BLOCKS.fullmatch(text) or not _in_document(element):
             continue
         cell = element.parentNode
         row = cell.parentNode if cell.tagName == "table:table-cell" else None
@@ -321,6 +321,14 @@ def _lift_blocks(document: minidom.Document, found: list[Paragraph]) -> None:
         else:
             tags = "".join(match.group(0) for match in TAG.finditer(text))
             cell.replaceChild(document.createTextNode(tags), element)
+
+
+def _in_document(element) -> bool:
+    """Whether ``element`` is still in its document: secretary replaces the whole row or paragraph of an
+    input field whose description names one ("table:table-row"), and the paragraphs within go with it."""
+    while element.parentNode is not None:
+        element = element.parentNode
+    return element.nodeType == element.DOCUMENT_NODE
 
 
 def _text_of(element) -> str:

@@ -46,6 +46,17 @@ def test_a_row_loop_repeats_the_row_for_each_creditor():
     assert "1. Banca Popolare di Esempio S.p.A.\n98.500,00" in text and "4. Rossi & Figli <s.r.l.>\n18.999,50" in text
 
 
+def test_a_row_loop_written_as_secretary_input_fields_repeats_the_row():
+    def field(tag):
+        return f'<text:text-input text:description="table:table-row">{tag}</text:text-input>'
+
+    template = odt(table("Creditori", ["Creditore", "Importo"], [field("{% for c in creditori %}"), ""],
+                         ["{{ c.nominativo }}", "{{ c.importo }}"], [field("{% endfor %}"), ""]))
+    assert check_template(template, CONTEXT) == []
+    text = odt_text(render_odt(template, CONTEXT))
+    assert "Banca Popolare di Esempio S.p.A.\n98.500,00" in text and "{%" not in text
+
+
 def test_paragraph_blocks_and_secretary_input_fields():
     template = odt('<text:p>{% if preventivo %}</text:p><text:p>Totale {{ preventivo.totale }}</text:p>'
                    '<text:p>{% else %}</text:p><text:p>Nessun preventivo</text:p><text:p>{% endif %}</text:p>'

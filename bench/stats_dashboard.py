@@ -2,7 +2,7 @@
 the same aggregates, measured side by side in the same run.
 
     su postgres -c "createdb -O occ -T occ_bench occ_bench_stats"   # a copy of bench/dossier_data.py's Order
-    .venv/bin/python bench/statistics.py --database-url postgresql+psycopg://occ:occ@127.0.0.1:5432/occ_bench_stats
+    .venv/bin/python bench/stats_dashboard.py --database-url postgresql+psycopg://occ:occ@127.0.0.1:5432/occ_bench_stats
 
 The database is migrated to the current schema first, and the Order «bench» gets fee estimates, invoices and
 ledger movements for some of its dossiers (once; the dossiers' benchmark has none), so that the amounts are
@@ -18,35 +18,28 @@ Then the Ministry's report of last year, its page and its CSV, the same way. Rou
 each comparison so that both see the same load; the medians and 95th percentiles are printed with the ratio."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import argparse
+import random
+import statistics as stats
+import time
+from datetime import date, timedelta
+from decimal import Decimal
 
-# This file bears the name of the standard library's «statistics», which the platform imports: its folder,
-# first on the path of a script, must not hide it.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+from sqlalchemy import event, func, insert, select
+from webtest import TestApp
 
-import argparse  # noqa: E402
-import random  # noqa: E402
-import statistics as stats  # noqa: E402
-import time  # noqa: E402
-from datetime import date, timedelta  # noqa: E402
-from decimal import Decimal  # noqa: E402
-
-from sqlalchemy import event, func, insert, select  # noqa: E402
-from webtest import TestApp  # noqa: E402
-
-from occ_core import migrate  # noqa: E402
-from occ_core.clock import today  # noqa: E402
-from occ_core.config import make_app  # noqa: E402
-from occ_core.db import bind_tenant  # noqa: E402
-from occ_core.dossiers.models import Dossier  # noqa: E402
-from occ_core.fees.models import FeeEstimate  # noqa: E402
-from occ_core.invoicing.models import Invoice  # noqa: E402
-from occ_core.ledger.models import Movement  # noqa: E402
-from occ_core.statistics import dashboard, ministry, queries  # noqa: E402
-from occ_core.tenants import services as tenants  # noqa: E402
-from occ_core.tenants.models import Tenant  # noqa: E402
-from occ_core.testing.factories import login  # noqa: E402
+from occ_core import migrate
+from occ_core.clock import today
+from occ_core.config import make_app
+from occ_core.db import bind_tenant
+from occ_core.dossiers.models import Dossier
+from occ_core.fees.models import FeeEstimate
+from occ_core.invoicing.models import Invoice
+from occ_core.ledger.models import Movement
+from occ_core.statistics import dashboard, ministry, queries
+from occ_core.tenants import services as tenants
+from occ_core.tenants.models import Tenant
+from occ_core.testing.factories import login
 
 SLUG, EMAIL, PASSWORD = "bench", "segreteria@bench.example.it", "bench-occ-2026"
 
