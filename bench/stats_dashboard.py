@@ -25,9 +25,10 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 from webtest import TestApp
 
+from dossiers import captured_sql  # bench/dossiers.py, beside this script
 from occ_core import migrate
 from occ_core.clock import today
 from occ_core.config import make_app
@@ -42,20 +43,6 @@ from occ_core.tenants.models import Tenant
 from occ_core.testing.factories import login
 
 SLUG, EMAIL, PASSWORD = "bench", "segreteria@bench.example.it", "bench-occ-2026"
-
-
-def captured(engine, fn) -> list[tuple[str, object]]:
-    statements = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
-    return statements
 
 
 def replayer(raw, statements):
@@ -159,7 +146,7 @@ def bench_dashboard(app, tenant_id: int, repeat: int) -> None:
                 header(f"{label}: {count} pratiche", "funzione")
                 everything = []
                 for key, build in dashboard.TABLES.items():
-                    statements = captured(engine, lambda: build(db, tenant, scope))
+                    statements = captured_sql(engine, lambda: build(db, tenant, scope))
                     everything += statements
                     ours, sql = side_by_side(lambda: build(db, tenant, scope), replayer(raw, statements), repeat)
                     line(f"{key} ({len(statements)} istruzioni)", ours, sql)
@@ -171,7 +158,7 @@ def bench_dashboard(app, tenant_id: int, repeat: int) -> None:
                 raw.rollback()
             last = year - 1
             header(f"Monitoraggio ministeriale {last}", "funzione")
-            statements = captured(engine, lambda: ministry.build(db, tenant_id, last))
+            statements = captured_sql(engine, lambda: ministry.build(db, tenant_id, last))
             ours, sql = side_by_side(lambda: ministry.build(db, tenant_id, last), replayer(raw, statements), repeat)
             line(f"ministry.build ({len(statements)} istruzioni)", ours, sql)
             for path in ("/statistics/ministry", "/statistics/ministry.csv"):
