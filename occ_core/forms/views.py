@@ -216,6 +216,9 @@ def _tab(request, dossier, **values) -> dict:
             "dossier_document_download", tenant=request.tenant.slug, id=dossier.id, document=document.id,
             version=document.current.version),
         tab_url=request.route_url("dossier_forms", tenant=request.tenant.slug, id=dossier.id),
+        # The Order's settings page, which links the templates too, is the administrators' alone.
+        templates_url=request.route_url("forms_templates", tenant=request.tenant.slug)
+        if request.has_permission(services.MANAGE) else None,
         **{"form": {"code": "", "format": "odt", "registration": ""}, "error": None, "problems": [], **values})
 
 
