@@ -22,6 +22,11 @@ from sqlalchemy import MetaData
 __all__ = ["Base", "TenantOwned", "TenantOptional", "UtcDateTime", "utcnow", "TenantViolation"]
 
 
+# Key of a table's ``info``: names of columns and indexes that migrations keep in the database and the model
+# does not map (a PostgreSQL-only stored vector, say); the comparison of models and database leaves them out.
+DATABASE_ONLY = "database_only"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -8,6 +8,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from occ_core.db import DATABASE_ONLY
+
 ENV_DIR = Path(__file__).parent / "alembic"
 
 
@@ -32,6 +34,9 @@ def table_filter(stream: dict):
         table = obj if type_ == "table" else getattr(obj, "table", None)
         table_name = name if type_ == "table" else (table.name if table is not None else "")
         if table_name.startswith("alembic_version"):
+            return False
+        mapped = stream["metadata"].tables.get(table_name)
+        if mapped is not None and name in mapped.info.get(DATABASE_ONLY, ()):
             return False
         return table_name.startswith(prefix) if prefix else not table_name.startswith(foreign)
 

@@ -60,6 +60,10 @@ def _render(source: str, context: dict, label: str) -> str:
                         "elencate.", field=label.lower())
     except TemplateError as error:
         raise UserError(f"{label}: il testo non si può comporre ({error}).", field=label.lower())
+    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError):
+        # An expression typed by the Order ({{ 1/0 }}, a text plus a number) is its mistake, not the platform's.
+        raise UserError(f"{label}: un'espressione del testo non si può calcolare con questi dati (per esempio una "
+                        "divisione per zero o un testo sommato a un numero).", field=label.lower()) from None
 
 
 def check_text(subject: str, body: str) -> tuple[str, str]:

@@ -3,9 +3,9 @@ the JSON API and the benchmark.
 
 The page costs two statements whatever the filters: one count and one page of ``Dossier`` rows, whose
 columns carry everything the list shows (names, gestori and totals are denormalised by summary.refresh).
-On PostgreSQL words are searched as word prefixes through GIN indexes (see models): the dossier's search
-document (``ix_dossiers_search``), the debtors' and the creditors' names; their expressions are repeated
-here literally so that the planner recognises them. SQLite, the small embedded default, uses LIKE."""
+On PostgreSQL words are searched as word prefixes in stored tsvector columns with GIN indexes (see
+models.SEARCH_WORDS): the dossier's search document, the debtors' and the creditors' names. SQLite, the small
+embedded default, uses LIKE."""
 from __future__ import annotations
 
 import re
@@ -16,7 +16,7 @@ from typing import Mapping
 from sqlalchemy import String, and_, case, exists, func, literal, literal_column, or_, select
 
 from occ_core.dossiers import procedures
-from occ_core.dossiers.models import Creditor, Debtor, Dossier
+from occ_core.dossiers.models import SEARCH_WORDS, Creditor, Debtor, Dossier
 from occ_core.errors import UserError
 from occ_core.gestori.models import Appointment, Gestore
 from occ_core.web.forms import parse_date
@@ -31,9 +31,6 @@ WORD = re.compile(r"[^\W_]+")
 TAX_CODE = re.compile(r"^(?:[A-Za-z0-9]{16}|[0-9]{11})$")
 GESTORE_ID = re.compile(r"[0-9]{1,9}")
 SIMPLE = literal_column("'simple'")
-# The text of the debtors' full-text index (models.Debtor).
-DEBTOR_NAMES = literal_column("dossier_debtors.last_name || ' ' || dossier_debtors.first_name || ' ' || "
-                              "dossier_debtors.company_name")
 # Up to this many matches the page is sorted after filtering (with the free text search, up to the
 # second figure): see search().
 NARROW, NARROW_TEXT = 1000, 10000
@@ -169,15 +166,20 @@ def text_search(dialect: str, text: str):
     if not found:
         return None
     if dialect == "postgresql":
-        return func.to_tsvector(SIMPLE, Dossier.search_text).op("@@")(_prefixes(found))
+        return _stored_vector(Dossier).op("@@")(_prefixes(found))
     return and_(*(_contains(Dossier.search_text, word) for word in found))
+
+
+def _stored_vector(model):
+    """The stored tsvector of ``model``'s table (PostgreSQL; see models.SEARCH_WORDS)."""
+    table = model.__tablename__
+    return literal_column(f"{table}.{SEARCH_WORDS[table]}")
 
 
 @dataclass(frozen=True)
 class PartySearch:
     model: type
-    document: object  # the text of the model's full-text index (PostgreSQL)
-    names: tuple  # the columns searched with LIKE elsewhere
+    names: tuple  # the columns of the stored vector, searched with LIKE on SQLite
     codes: tuple
 
 
@@ -194,15 +196,15 @@ def _party_condition(dialect: str, party: PartySearch, text: str):
     if not found:
         return None
     if dialect == "postgresql":
-        match = func.to_tsvector(SIMPLE, party.document).op("@@")(_prefixes(found))
+        match = _stored_vector(party.model).op("@@")(_prefixes(found))
     else:
         match = and_(*(or_(*(_contains(column, word) for column in party.names)) for word in found))
     return exists().where(party.model.dossier_id == Dossier.id, match)
 
 
-DEBTORS = PartySearch(Debtor, DEBTOR_NAMES, (Debtor.last_name, Debtor.first_name, Debtor.company_name),
+DEBTORS = PartySearch(Debtor, (Debtor.last_name, Debtor.first_name, Debtor.company_name),
                       (Debtor.codice_fiscale, Debtor.partita_iva))
-CREDITORS = PartySearch(Creditor, Creditor.name, (Creditor.name,), (Creditor.codice_fiscale, Creditor.partita_iva))
+CREDITORS = PartySearch(Creditor, (Creditor.name,), (Creditor.codice_fiscale, Creditor.partita_iva))
 
 
 def conditions(filters: DossierFilters, dialect: str) -> list:

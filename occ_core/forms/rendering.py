@@ -45,6 +45,7 @@ RENDERED_PARTS = ("content.xml", "styles.xml")
 # A template is a few hundred kB; these bounds refuse a zip bomb before anything is decompressed.
 MAX_ENTRIES, MAX_UNPACKED = 2000, 64 * 1024 * 1024
 EXCERPT = 90
+MAX_SPACES = 1000
 BLOCK_KEYWORDS = {"for": "endfor", "if": "endif"}
 INNER_KEYWORDS = {"else": ("for", "if"), "elif": ("if",)}
 # Characters XML 1.0 does not allow: one in a creditor's name would make the whole document unreadable.
@@ -196,13 +197,21 @@ class Paragraph:
         return text if len(text) <= EXCERPT else text[:EXCERPT - 1] + "…"
 
 
+def _spaces(count: str) -> int:
+    """The spaces a ``text:s`` stands for: 1 unless it says otherwise, and never so many that a crafted file
+    ("abc", "999999999") breaks the check or fills the memory."""
+    if not count:
+        return 1
+    return min(int(count), MAX_SPACES) if count.isascii() and count.isdecimal() else 1
+
+
 def _units(element, units: list) -> list:
     for child in element.childNodes:
         if child.nodeType == child.TEXT_NODE:
             units.append((child, child.data))
         elif child.nodeType == child.ELEMENT_NODE and child.tagName not in NESTED_TEXT | PARAGRAPHS:
             if child.tagName == "text:s":
-                units.append((child, " " * int(child.getAttribute("text:c") or 1)))
+                units.append((child, " " * _spaces(child.getAttribute("text:c"))))
             elif child.tagName == "text:tab":
                 units.append((child, "\t"))
             elif child.tagName == "text:line-break":

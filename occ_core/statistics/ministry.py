@@ -71,7 +71,7 @@ def parse_year(text) -> int:
     value = str(text if text is not None else "").strip()
     if not value:
         return today().year
-    if not value.isdigit() or len(value) != 4:
+    if not (value.isascii() and value.isdecimal()) or len(value) != 4:
         raise UserError(f"Anno: «{value[:20]}» non è un anno valido (quattro cifre, ad esempio {today().year}).",
                         field="year")
     year = int(value)

@@ -113,9 +113,9 @@ def test_full_text_search(dbtx, order, register, q, expected):
 
 
 @pytest.mark.parametrize("filters, index, likes", [
-    ({"q": "rossi mario"}, "ix_dossiers_search", 2),
-    ({"debtor": "rossi mario"}, "ix_dossier_debtors_search", 6),  # each word in one of three names
-    ({"creditor": "banca alfa"}, "ix_dossier_creditors_search", 2),
+    ({"q": "rossi mario"}, "ix_dossiers_search_words", 2),
+    ({"debtor": "rossi mario"}, "ix_dossier_debtors_name_words", 6),  # each word in one of three names
+    ({"creditor": "banca alfa"}, "ix_dossier_creditors_name_words", 2),
 ])
 def test_text_searches_use_their_index_on_postgresql(dbtx, order, register, filters, index, likes):
     """PostgreSQL: the plan uses the full-text index (the query repeats its expression); SQLite: LIKE."""
