@@ -181,8 +181,11 @@ def test_permissions(testapp, as_user, case):
         consultazione.get(url, status=403)
     gestore = as_user("gestore")
     gestore.get(BASE, status=403)
-    gestore.get(f"/milano/dossiers/{dossier_id}/forms", status=200)
+    # The tab links the Order's templates only for who may manage them.
+    assert gestore.get(f"/milano/dossiers/{dossier_id}/forms", status=200).html.select_one("#templates-link") is None
     upload(gestore, "preventivo", EDITED, status=403)
+    link = as_user("segreteria").get(f"/milano/dossiers/{dossier_id}/forms").html.select_one("#templates-link")
+    assert link["href"].endswith(BASE)
 
 
 def test_another_orders_template_is_not_found(as_user, other_order, dbtx, env_of):
