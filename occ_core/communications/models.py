@@ -45,7 +45,7 @@ class CommunicationRecipient(TenantOwned, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     communication_id: Mapped[int] = mapped_column(ForeignKey("communications.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    # debitore | creditore | gestore | parte | ufficio, with the row's id (the appointment's for a gestore).
+    # debitore | creditore | gestore | parte | ufficio, with the row's id (the Gestore's, not the appointment's).
     party_kind: Mapped[str] = mapped_column(String(20))
     party_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -57,9 +57,10 @@ class CommunicationRecipient(TenantOwned, Base):
 
 
 class TaxOffice(TenantOwned, Base):
-    """An office the Order notifies under CCII art. 68 co. 4 (agente della riscossione, Agenzia delle
-    Entrate, a municipality's tax office ...). An office with a province is suggested for debtors living
-    there; one without serves everybody (the agente della riscossione)."""
+    """An office the Order notifies of a debtor's incarico or proposal, under the rule of the procedure
+    (``Procedure.tax_notice``): the agente della riscossione, the Agenzia delle Entrate, a municipality's tax
+    office ... An office with a province is suggested for debtors living there; one without serves everybody
+    (the agente della riscossione)."""
 
     __tablename__ = "communication_offices"
     __audited__ = True

@@ -130,6 +130,13 @@ def checklist_of(db, dossier) -> list[tuple[Category, bool]]:
     return [(CATEGORIES[code], code in on_file) for code in required_for(dossier.procedure)]
 
 
+def missing_from_debtor(db, dossier) -> list[Category]:
+    """What the debtor still has to file: the checklist's categories not on file, less the OCC's own papers
+    (the OCC writes them; asking the debtor for them would be nonsense)."""
+    return [category for category, present in checklist_of(db, dossier)
+            if not present and category.code not in OCC_PAPERS]
+
+
 def completeness(db, dossier) -> Completeness:
     """``(present, required, missing_labels)`` of the dossier's checklist, in the checklist's order."""
     return Completeness.of(checklist_of(db, dossier))

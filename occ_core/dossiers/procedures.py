@@ -92,6 +92,9 @@ class Procedure:
     # Debtor categories the procedure is open to (empty: every category).
     categories: tuple = ()
     natural_persons_only: bool = False
+    # The rule under which the OCC notifies the agente della riscossione and the tax offices (occ-law.md 3.1,
+    # 3.3 and 3.6); empty where the law as recorded there gives none (liquidazione controllata, incapiente).
+    tax_notice: str = ""
 
     @property
     def flow(self) -> dict:
@@ -103,6 +106,10 @@ EXECUTION = {
     "IN_ESECUZIONE": ("RELAZIONE_FINALE", "REVOCATO"),
     "RELAZIONE_FINALE": ("COMPENSO_LIQUIDATO",),
 }
+
+CCII = "D.Lgs. 12 gennaio 2019, n. 14"
+# L. 3/2012 art. 9 co. 1: the OCC sends the proposal to the agente della riscossione and the tax offices.
+L3_TAX_NOTICE = "art. 9, comma 1, della legge 27 gennaio 2012, n. 3"
 
 PROCEDURES = {
     p.code: p
@@ -119,7 +126,7 @@ PROCEDURES = {
                 **EXECUTION,
                 "COMPENSO_LIQUIDATO": ("CHIUSO_ESEGUITO",),
             },
-            categories=("consumatore",),
+            categories=("consumatore",), tax_notice=f"art. 68, comma 4, del {CCII}",
         ),
         Procedure(
             "concordato_minore", "Concordato minore", "ccii", "CCII artt. 74-83",
@@ -136,6 +143,7 @@ PROCEDURES = {
             },
             categories=("professionista", "imprenditore_minore", "imprenditore_agricolo", "startup_innovativa",
                         "altro"),
+            tax_notice=f"art. 76, comma 4, del {CCII}",
         ),
         Procedure(
             "liquidazione_controllata", "Liquidazione controllata", "ccii", "CCII artt. 268-277",
@@ -170,6 +178,7 @@ PROCEDURES = {
                 "OMOLOGATO": ("IN_ESECUZIONE",),
                 "IN_ESECUZIONE": ("CHIUSO", "CESSATO", "REVOCATO"),
             },
+            tax_notice=L3_TAX_NOTICE,
         ),
         Procedure(
             "piano_consumatore", "Piano del consumatore", "l3", "L. 3/2012 art. 12-bis",
@@ -180,7 +189,7 @@ PROCEDURES = {
                 "OMOLOGATO": ("IN_ESECUZIONE",),
                 "IN_ESECUZIONE": ("CHIUSO",),
             },
-            categories=("consumatore",),
+            categories=("consumatore",), tax_notice=L3_TAX_NOTICE,
         ),
         Procedure(
             "liquidazione_patrimonio", "Liquidazione del patrimonio", "l3", "L. 3/2012 artt. 14-ter ss.",
@@ -192,6 +201,7 @@ PROCEDURES = {
                 "LIQUIDAZIONE": ("CHIUSA",),
                 "CHIUSA": ("ESDEBITAZIONE",),
             },
+            tax_notice=L3_TAX_NOTICE,
         ),
     )
 }

@@ -2,8 +2,11 @@
 
 One builder turns the platform's rows into these names, for a real dossier (``dossier_context``) and for
 the sample dossier that every uploaded template is checked against (``sample_context``, built from unsaved
-rows through the very same functions): the two can never differ in shape, so a template that renders with
-the sample renders with any dossier. Amounts and dates are text the Italian way ("1.234,50",
+rows through the very same functions): the two are built alike, so a name the sample lacks is a mistake in
+the template. The sample does not vouch for every dossier, though: it has every optional part (and the
+``extra`` names, such as ``protocollo``), while a dossier may lack one (``gestore``, ``preventivo``,
+``incontro`` are then None, lists empty) or take a branch of a condition the sample does not; generating
+its document then refuses with the reason. Amounts and dates are text the Italian way ("1.234,50",
 "26/11/2026"); the raw value sits beside the amounts (``importo_valore``) for arithmetic in a template.
 ``VARIABLES`` is the catalogue shown on the templates page, with each example taken from the sample."""
 from __future__ import annotations
@@ -63,6 +66,7 @@ def dossier_data(tenant, dossier: Dossier) -> dict:
         "numero": dossier.number, "anno": dossier.year, "riferimento": f"{dossier.number}/{dossier.year}",
         "procedura": procedures.procedure_label(dossier.procedure), "codice_procedura": dossier.procedure,
         "norma": procedure.reference if procedure else "",
+        "norma_fisco": procedure.tax_notice if procedure else "",
         "regime": procedure.regime if procedure else "",
         "normativa": procedures.REGIMES.get(procedure.regime, "") if procedure else "",
         "stato": procedures.state_label(tenant, dossier.state),
@@ -235,18 +239,11 @@ def _next_meeting(db, dossier: Dossier):
     return event, ", ".join(filter(None, (room, event.place))) or ("in collegamento" if event.online_url else "")
 
 
-def missing_documents(db, dossier: Dossier) -> list[str]:
-    """What the debtor still has to file: the procedure's checklist less the OCC's own papers and what is on file."""
-    from occ_core.documents.checklist import OCC_PAPERS, checklist_of
-
-    return [category.label for category, present in checklist_of(db, dossier)
-            if not present and category.code not in OCC_PAPERS]
-
-
 def dossier_context(env, dossier: Dossier, **extra) -> dict:
     """The context of ``dossier`` for a template; ``extra`` adds or replaces names (``protocollo``,
     ``comunicazione``, ``destinatario`` ...). ``env``: a request or anything with ``dbsession`` and ``tenant``."""
     from occ_core.deadlines.models import Deadline
+    from occ_core.documents.checklist import missing_from_debtor
     from occ_core.fees.services import latest_estimate
     from occ_core.gestori.screening import appointments_in_force
 
@@ -256,7 +253,7 @@ def dossier_context(env, dossier: Dossier, **extra) -> dict:
         .order_by(Deadline.due_on, Deadline.id)))
     meeting, place = _next_meeting(db, dossier)
     parts = Parts(env.tenant, dossier, appointments_in_force(db, dossier), latest_estimate(db, dossier), deadlines,
-                  meeting, place, missing_documents(db, dossier), rome_today())
+                  meeting, place, [category.label for category in missing_from_debtor(db, dossier)], rome_today())
     return build(parts, extra)
 
 
@@ -381,6 +378,8 @@ DESCRIPTIONS = (
     ("pratica.riferimento", "Numero della pratica nel registro (numero/anno)"),
     ("pratica.procedura", "Procedura"), ("pratica.norma", "Riferimento normativo della procedura"),
     ("pratica.normativa", "Disciplina applicabile (Codice della crisi o Legge 3/2012)"),
+    ("pratica.norma_fisco", "Norma della comunicazione all'agente della riscossione e agli uffici fiscali "
+                            "(vuota se la procedura non la prevede)"),
     ("pratica.stato", "Stato della pratica"), ("pratica.categoria_debitore", "Categoria del debitore"),
     ("pratica.data_istanza", "Data dell'istanza"), ("pratica.data_conferimento", "Data del conferimento dell'incarico"),
     ("pratica.tribunale", "Tribunale competente"), ("pratica.numero_rg", "Numero di ruolo generale"),
@@ -415,7 +414,7 @@ DESCRIPTIONS = (
     ("incontro.data", "Data del prossimo incontro"), ("incontro.ora", "Ora di inizio"),
     ("incontro.data_estesa", "Data del prossimo incontro per esteso"), ("incontro.luogo", "Luogo"),
     ("incontro.collegamento", "Collegamento per l'incontro a distanza"),
-    ("documenti_mancanti", "Documenti richiesti per la procedura che non risultano nel fascicolo: "
+    ("documenti_mancanti", "Documenti che il debitore deve ancora fornire (non quelli dell'Organismo): "
                            "{% for documento in documenti_mancanti %}{{ documento }}{% endfor %}"),
     ("oggi", "Data di oggi"), ("oggi_esteso", "Data di oggi per esteso"), ("luogo", "Città dell'Organismo"),
     ("protocollo.numero", "Solo nella ricevuta di protocollo: numero di protocollo"),

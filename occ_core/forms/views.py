@@ -19,6 +19,7 @@ from occ_core.errors import UserError
 from occ_core.forms import services
 from occ_core.forms.context import VARIABLES, protocol_data
 from occ_core.forms.rendering import TemplateProblem
+from occ_core.protocol import services as protocol
 from occ_core.protocol.models import Registration
 from occ_core.protocol.numbering import reference
 from occ_core.web.forms import param, posted, read_upload, refuse
@@ -27,6 +28,7 @@ from occ_core.web.ui import fmt_date, fmt_datetime
 TEMPLATES = "occ_core:forms/templates/"
 VERSION = "/settings/forms/{code}/versions/{number:\\d{1,6}}"
 REGISTRATIONS_SHOWN = 50
+DOCUMENT_VIEW = "dossier:document:view"
 
 
 def includeme(config):
@@ -197,6 +199,13 @@ def preview_version(request):
 
 
 # --- the dossier's tab -----------------------------------------------------------------------------------
+# The tab is open to whoever generates documents; what it shows of the protocol (registrations, the ricevuta
+# with correspondents and impronte) and of the fascicolo (the documents generated before) follows the
+# user's permissions on those.
+
+PROTOCOL_REFUSED = ("I documenti che riportano una registrazione di protocollo sono riservati a chi può consultare "
+                    "il protocollo.")
+
 
 def _generated_documents(db, dossier) -> list[Document]:
     return list(db.scalars(select(Document).where(
@@ -204,14 +213,27 @@ def _generated_documents(db, dossier) -> list[Document]:
         Document.description.like("Generato dal modello%")).order_by(Document.id.desc()).limit(20)))
 
 
+def _speaks_of_protocol(entry: services.Entry) -> bool:
+    return "protocollo" in entry.requires
+
+
+def _offered_entries(request) -> list[services.Entry]:
+    entries = services.entries(request.dbsession)
+    if request.has_permission(protocol.VIEW):
+        return entries
+    return [entry for entry in entries if not _speaks_of_protocol(entry)]
+
+
 def _tab(request, dossier, **values) -> dict:
     db = request.dbsession
+    can_see_protocol, can_download = request.has_permission(protocol.VIEW), request.has_permission(DOCUMENT_VIEW)
     registrations = list(db.scalars(select(Registration).where(Registration.dossier_id == dossier.id)
-                                    .order_by(Registration.id.desc()).limit(REGISTRATIONS_SHOWN)))
+                                    .order_by(Registration.id.desc()).limit(REGISTRATIONS_SHOWN))) \
+        if can_see_protocol else []
     return dossier_page(
-        request, dossier, entries=services.entries(db), registrations=registrations, reference=reference,
-        generated=_generated_documents(db, dossier), fmt_datetime=fmt_datetime,
-        can_download=request.has_permission("dossier:document:view"),
+        request, dossier, entries=_offered_entries(request), registrations=registrations, reference=reference,
+        can_see_protocol=can_see_protocol, can_download=can_download,
+        generated=_generated_documents(db, dossier) if can_download else [], fmt_datetime=fmt_datetime,
         document_url=lambda document: request.route_url(
             "dossier_document_download", tenant=request.tenant.slug, id=dossier.id, document=document.id,
             version=document.current.version),
@@ -228,8 +250,12 @@ def dossier_tab(request):
     return _tab(request, dossier_from_url(request))
 
 
-def _protocol_extra(request, dossier, value: str) -> dict:
-    """The protocol registration the document speaks of (the ricevuta di protocollo), of this dossier only."""
+def _protocol_extra(request, dossier, code: str, value: str) -> dict:
+    """The protocol registration the document speaks of (the ricevuta di protocollo), of this dossier only;
+    nothing of the protocol for who may not consult it."""
+    if not request.has_permission(protocol.VIEW) and (value or any(
+            entry.code == code and _speaks_of_protocol(entry) for entry in services.entries(request.dbsession))):
+        raise UserError(PROTOCOL_REFUSED, field="registration")
     if not value:
         return {}
     registration = request.dbsession.scalar(select(Registration).where(
@@ -248,10 +274,13 @@ def generate_document(request):
     try:
         if form["format"] not in ("odt", "pdf"):
             raise UserError("Scelga il formato del documento: ODT o PDF.", field="format")
-        extra = _protocol_extra(request, dossier, form["registration"])
+        extra = _protocol_extra(request, dossier, form["code"], form["registration"])
         generated = services.generate(request, dossier, form["code"], extra=extra, pdf=form["format"] == "pdf")
     except UserError as error:
         return _tab(request, dossier, form=form, **_refused(request, error, GENERATION_REFUSED))
+    if not request.has_permission(DOCUMENT_VIEW):
+        # Filed in the fascicolo, which this user may not open: the document he made comes back to him here.
+        return _file(generated)
     request.flash(f"Documento «{generated.title}» generato e archiviato nel fascicolo come documento in uscita "
                   f"({generated.filename}).")
     return HTTPFound(request.route_url("dossier_forms", tenant=request.tenant.slug, id=dossier.id)

@@ -55,7 +55,7 @@ def communications_tab(request, error: str | None = None, chosen: tuple = ()):
     dossier = dossier_from_url(request)
     audit_read(request, dossier, "comunicazioni")
     can_send = request.has_permission(SEND)
-    missing = [category for category, present in checklist.checklist_of(request.dbsession, dossier) if not present] \
+    missing = checklist.missing_from_debtor(request.dbsession, dossier) \
         if can_send and notices.enabled(request.dbsession, notices.DOCUMENTS) else []
     return dossier_page(request, dossier, **_log_values(request, dossier, services.communications_of(
         request.dbsession, dossier)), can_send=can_send, missing=missing, error=error, chosen=chosen,

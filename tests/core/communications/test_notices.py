@@ -12,9 +12,11 @@ from occ_core.communications import notices, texts
 from occ_core.communications.models import Communication
 from occ_core.communications.tasks import reminders
 from occ_core.deadlines.models import Deadline
+from occ_core.documents.checklist import OCC_PAPERS
 from occ_core.dossiers import lifecycle
 from occ_core.dossiers.models import Dossier
-from occ_core.forms.context import sample_context
+from occ_core.dossiers.procedures import PROCEDURES
+from occ_core.forms.context import build, sample_context, sample_parts
 from occ_core.testing.factories import csrf_token
 
 from .conftest import counts
@@ -120,6 +122,31 @@ def test_the_documents_request_sends_once_what_the_secretariat_picked(case, admi
     assert len(sent_notices(dbtx, case, "richiesta_documenti")) == 1
 
 
+def test_the_documents_request_offers_and_accepts_only_what_the_debtor_supplies(case, admin, as_user, dbtx):
+    configure(admin, case, notices.DOCUMENTS)
+    testapp = as_user("segreteria")
+    offered = [box["value"] for box in testapp.get(case.base).html.select("#documents-request-form "
+                                                                           "input[name=documento]")]
+    assert "istanza" in offered and not set(offered) & set(OCC_PAPERS)
+    before = counts(dbtx, case)
+    for papers in (["istanza", "preventivo"], ["relazione_gestore"]):
+        page = testapp.post(f"{case.base}/documents-request", [("csrf_token", csrf_token(testapp)),
+                                                               *[("documento", code) for code in papers]], status=400)
+        assert "tra quelli che il debitore deve ancora fornire" in page.text
+    assert counts(dbtx, case) == before
+
+
+def test_a_request_nobody_can_receive_says_so_in_a_sentence(case, admin, as_user, dbtx):
+    configure(admin, case, notices.DOCUMENTS, recipients=("debitore",))
+    with dbtx(case.tenant) as db:
+        debtor = db.get(Dossier, case.dossier_id).debtors[0]
+        debtor.email = debtor.pec = ""
+    testapp = as_user("segreteria")
+    page = testapp.post(f"{case.base}/documents-request", {"csrf_token": csrf_token(testapp), "documento": "istanza"},
+                        status=400)
+    assert "Nessuno dei destinatari scelti nelle impostazioni dell'avviso" in page.text
+
+
 def test_the_order_s_text_is_checked_and_can_be_restored(case, admin, dbtx):
     before = counts(dbtx, case)
     page = configure(admin, case, notices.STATE, body="{{ stato.inesistente }", status=400)
@@ -144,3 +171,27 @@ def test_the_built_in_texts_render_on_the_sample_dossier():
     for code, kind in notices.KINDS.items():
         for extra in notices.samples(code):
             assert sample["debitore"]["nominativo"] in texts.render(kind.subject, kind.body, {**sample, **extra})[1]
+
+
+def test_every_variable_of_a_notice_s_event_is_documented():
+    for code, kind in notices.KINDS.items():
+        documented = {name for name, _description in kind.variables}
+        for extra in notices.samples(code):
+            for part, value in extra.items():
+                if part != "incontro" and value:  # the meeting is the modulistica's, documented there
+                    assert {f"{part}.{key}" for key in value} <= documented, code
+
+
+def test_the_tax_offices_text_cites_the_rule_of_the_procedure():
+    rules = {"ristrutturazione_consumatore": "art. 68, comma 4", "concordato_minore": "art. 76, comma 4",
+             "liquidazione_controllata": None, "esdebitazione_incapiente": None,
+             "accordo_composizione": "art. 9, comma 1", "piano_consumatore": "art. 9, comma 1",
+             "liquidazione_patrimonio": "art. 9, comma 1"}
+    assert set(rules) == set(PROCEDURES)
+    for procedure, rule in rules.items():
+        parts = sample_parts()
+        parts.dossier.procedure = procedure
+        subject, body = texts.render(*texts.prefilled("comunicazione_fisco"), build(parts, {}))
+        for article in ("art. 68", "art. 76", "art. 9,"):
+            assert (article in subject) == (article in body) == bool(rule and rule.startswith(article)), procedure
+        assert "agente della riscossione e agli uffici fiscali" in subject or rule

@@ -28,6 +28,12 @@ EXPECTED = {
     "richiesta_integrazione": ("integrazione documentale",),
     "ricevuta_protocollo": ("RICEVUTA DI PROTOCOLLO", "lettera.pdf", "allegato.pdf"),
 }
+TAX_RULES = ("art. 68, comma 4", "art. 76, comma 4", "art. 9, comma 1")
+TAX_RULE = {  # the article each procedure's letter to the tax offices cites (occ-law.md 3.1, 3.3, 3.6)
+    "ristrutturazione_consumatore": "art. 68, comma 4", "concordato_minore": "art. 76, comma 4",
+    "liquidazione_controllata": None, "esdebitazione_incapiente": None, "accordo_composizione": "art. 9, comma 1",
+    "piano_consumatore": "art. 9, comma 1", "liquidazione_patrimonio": "art. 9, comma 1",
+}
 LEGAL_TEXT = {  # the article each procedure's letter to the creditors cites
     "ristrutturazione_consumatore": "art. 70", "concordato_minore": "art. 78", "liquidazione_controllata": "art. 272",
     "esdebitazione_incapiente": "art. 283", "accordo_composizione": "art. 10, comma 1",
@@ -53,6 +59,10 @@ def test_every_default_renders_for_a_dossier_of_each_procedure(order, env_of):
                 assert "{{" not in text and "{%" not in text, (procedure, code)
                 if code == "comunicazione_creditori":
                     assert LEGAL_TEXT[procedure] in text, procedure
+                if code == "comunicazione_fisco":
+                    cited = [rule for rule in TAX_RULES if rule in text]
+                    assert cited == ([TAX_RULE[procedure]] if TAX_RULE[procedure] else []), procedure
+                    assert ("entro quindici giorni" in text) == (TAX_RULE[procedure] in TAX_RULES[:2]), procedure
                 if code == "preventivo":
                     assert italian_amount(latest_estimate(env.dbsession, dossier).proposed_total) in text
                     assert ("ridotti della metà" in text) == (procedure == "esdebitazione_incapiente")
@@ -60,6 +70,15 @@ def test_every_default_renders_for_a_dossier_of_each_procedure(order, env_of):
                     for item in registration.files:
                         assert bytes(item.sha256).hex() in text
             assert number == dossier.number
+
+
+def test_the_creditors_of_a_liquidazione_controllata_are_told_where_to_send_their_claims(order, case, env_of):
+    dossier_id = case("liquidazione_controllata")
+    with env_of(order) as env:
+        text = odt_text(services.generate(env, env.dbsession.get(Dossier, dossier_id), "comunicazione_creditori",
+                                          store=False).content)
+    assert "all'indirizzo di posta elettronica certificata del liquidatore nominato nella sentenza" in text
+    assert "all'indirizzo PEC indicato," not in text
 
 
 def test_the_escaped_name_stays_text_in_the_xml(order, case, env_of):

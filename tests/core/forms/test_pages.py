@@ -10,6 +10,7 @@ from occ_core.documents import samples
 from occ_core.documents.models import Document
 from occ_core.forms import library
 from occ_core.forms.models import FormTemplate
+from occ_core.protocol.models import Registration
 from occ_core.testing.factories import csrf_token, login
 
 from .conftest import odt, odt_text
@@ -186,6 +187,40 @@ def test_permissions(testapp, as_user, case):
     upload(gestore, "preventivo", EDITED, status=403)
     link = as_user("segreteria").get(f"/milano/dossiers/{dossier_id}/forms").html.select_one("#templates-link")
     assert link["href"].endswith(BASE)
+
+
+def test_a_gestore_generates_without_seeing_the_protocol_nor_the_fascicolo(as_user, case, order, dbtx):
+    """The gestore may generate documents but neither consult the protocol nor download from the fascicolo."""
+    dossier_id = case()
+    tab = f"/milano/dossiers/{dossier_id}/forms"
+    staff = as_user("segreteria")
+    staff.post(tab, {"csrf_token": csrf_token(staff), "code": "nomina_gestore", "format": "odt"}, status=302)
+    page = staff.get(tab)
+    assert "Integrazione documentale" in page.text and page.html.select_one("#generated a")
+    assert page.html.select_one("#generate-code option[value=ricevuta_protocollo]")
+    with dbtx(order) as db:
+        registration_id = str(db.scalar(select(Registration.id).where(Registration.dossier_id == dossier_id)))
+
+    gestore = as_user("gestore")
+    page = gestore.get(tab)
+    assert page.html.select_one("#generate-registration") is None and "Integrazione documentale" not in page.text
+    assert page.html.select_one("#generated-title") is None and "nomina_gestore-" not in page.text
+    offered = {option["value"] for option in page.html.select("#generate-code option")}
+    assert "convocazione_incontro" in offered and "ricevuta_protocollo" not in offered
+    for refused in ({"code": "ricevuta_protocollo"}, {"code": "ricevuta_protocollo", "registration": registration_id},
+                    {"code": "convocazione_incontro", "registration": registration_id}):
+        page = gestore.post(tab, {"csrf_token": csrf_token(gestore), "format": "odt", **refused}, status=400)
+        assert "riservati a chi può consultare il protocollo" in page.html.select_one("#form-error").text
+        assert "lettera.pdf" not in page.text and "Integrazione documentale" not in page.text
+
+    response = gestore.post(tab, {"csrf_token": csrf_token(gestore), "code": "convocazione_incontro",
+                                  "format": "odt"}, status=200)
+    assert response.content_type == "application/vnd.oasis.opendocument.text"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert "Verdi Anna" in odt_text(response.body)
+    with dbtx(order) as db:
+        titles = db.scalars(select(Document.title).where(Document.direction == "uscita")).all()
+    assert sorted(titles) == ["Convocazione a un incontro", "Nomina del gestore della crisi"]
 
 
 def test_another_orders_template_is_not_found(as_user, other_order, dbtx, env_of):
