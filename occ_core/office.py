@@ -4,12 +4,15 @@ A batch of files goes through ONE start of LibreOffice: starting it costs second
 letter a fraction of one. LibreOffice runs with a user profile of its own in a temporary folder, so that
 conversions running at the same time (two workers, a test suite) do not clash over one profile, and in a
 process group of its own, so that a conversion past its time limit is stopped whole (``soffice`` starts
-``soffice.bin`` beneath it). Only names made here ever reach the command line or the filesystem.
+``soffice.bin`` beneath it). Only names made here ever reach the command line or the filesystem, and
+LibreOffice gets an environment of its own (the program's search path, the temporary folder as home, UTF-8),
+not the platform's, which holds the database's address and the secrets.
 
 The program is the setting ``protocol.soffice`` (the daily protocol register was its first user): a name
 found on the PATH or a path; empty means "never convert" (the test suite, hosts without LibreOffice)."""
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -19,6 +22,8 @@ import tempfile
 from pathlib import Path
 
 from occ_core.errors import UserError
+
+log = logging.getLogger(__name__)
 
 SOFFICE_SETTING = "protocol.soffice"
 # The start, then each file: a long daily register gives its own limit (``timeout``).
@@ -37,11 +42,13 @@ class OfficeUnavailable(UserError):
 
 
 class ConversionFailed(UserError):
-    """LibreOffice did not produce the result (not started, failed, or stopped at its time limit)."""
+    """LibreOffice did not produce the result (not started, failed, or stopped at its time limit). The user
+    reads what to do; ``detail`` (LibreOffice's own output, the temporary paths) goes to the log."""
 
     def __init__(self, detail: str):
-        super().__init__(f"LibreOffice non è riuscito a convertire il documento ({detail}). Verifichi che il "
-                         "documento si apra correttamente con LibreOffice o Word e riprovi.")
+        super().__init__("LibreOffice non è riuscito a convertire il documento. Verifichi che il documento si apra "
+                         "correttamente con LibreOffice o Word e riprovi; se il problema continua, lo segnali "
+                         "all'amministratore della piattaforma.")
         self.detail = detail
 
 
@@ -49,6 +56,17 @@ def soffice_of(settings) -> str | None:
     """The LibreOffice program to convert with, if it is installed (``protocol.soffice``, empty: never)."""
     name = (settings.get(SOFFICE_SETTING) or "").strip()
     return shutil.which(name) if name else None
+
+
+def _failed(detail: str) -> ConversionFailed:
+    log.warning("LibreOffice conversion failed: %s", detail)
+    return ConversionFailed(detail)
+
+
+def _environment(folder: Path) -> dict[str, str]:
+    """What LibreOffice runs with: nothing of the platform's environment but the search path."""
+    return {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(folder), "TMPDIR": str(folder),
+            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -85,19 +103,19 @@ def run(soffice: str, files: list[tuple[bytes, str]], to: str = "pdf",
         try:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                        stderr=subprocess.STDOUT, start_new_session=True,
-                                       env={**os.environ, "HOME": str(folder)})
+                                       env=_environment(folder))
         except OSError as error:
-            raise ConversionFailed(f"avvio di {soffice} non riuscito: {error}") from error
+            raise _failed(f"avvio di {soffice} non riuscito: {error}") from error
         try:
             output, _ = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _stop(process)
-            raise ConversionFailed(f"ancora in corso dopo {timeout:.0f} secondi") from None
+            raise _failed(f"ancora in corso dopo {timeout:.0f} secondi") from None
         results = []
         for source in sources:
             converted = target / f"{source.stem}.{target_format}"
             if not converted.is_file():
-                raise ConversionFailed(f"codice di uscita {process.returncode}, {source.name} non convertito: "
+                raise _failed(f"codice di uscita {process.returncode}, {source.name} non convertito: "
                                        f"{output.decode(errors='replace')[-300:].strip()}")
             results.append(converted.read_bytes())
         return results

@@ -37,7 +37,7 @@ LAWYER_ROLES = ("avvocato", "advisor")
 # Agenda events that are meetings with the parties (a hearing is the court's, an internal activity nobody's).
 MEETING_KINDS = ("incontro_debitore", "incontro_creditori")
 MAX_DAYS_BEFORE = 60
-NOBODY = ("nessuno dei destinatari scelti nelle impostazioni dell'avviso ha un indirizzo per i canali di invio "
+NOBODY = ("Nessuno dei destinatari scelti nelle impostazioni dell'avviso ha un indirizzo per i canali di invio "
           "attivi.")
 # Whether to leave a recipient (candidate, lower-case address) out of a notice.
 Skip = Callable[[parties.Candidate, str], bool]
@@ -141,8 +141,7 @@ def samples(code: str) -> list[dict]:
             "a_carico_di": "Debitore"}}],
         STATE: [{"stato": {"nome": "Incarico conferito", "precedente": "Istruttoria della segreteria",
                            "data": "10/06/2026", "motivo": ""}}],
-        DOCUMENTS: [{"richiesta": {"documenti": ["Dichiarazioni dei redditi degli ultimi 3 anni"], "nota": "",
-                                   "termine": ""}}],
+        DOCUMENTS: [{"richiesta": {"documenti": ["Dichiarazioni dei redditi degli ultimi 3 anni"], "nota": ""}}],
     }[code]
 
 
@@ -231,7 +230,7 @@ def notify(env, dossier: Dossier, code: str, key: str, extra: dict, skip: Skip |
         problem = error.message if draft.recipients else NOBODY
         if raise_problems:
             raise UserError(problem, field=error.field)
-        communication.subject, communication.problem = setting.kind.label, f"Avviso non inviato: {problem}"
+        communication.subject, communication.problem = setting.kind.label, f"Avviso non inviato. {problem}"
         db.flush()
         log.info("notice %s of dossier %s not sent: %s", code, dossier.id, communication.problem)
         return communication
@@ -280,24 +279,24 @@ def on_transition(env, transition_id: int) -> Communication | None:
 
 
 def request_documents(env, dossier: Dossier, categories: list[str], note: str) -> Communication:
-    """The secretariat asks the debtor for the missing documents ``categories`` of the checklist. The same
-    request on the same day is refused (a double click must not send two letters)."""
+    """The secretariat asks the debtor for ``categories``, among those the debtor still has to file (never the
+    OCC's own papers). The same request on the same day is refused (a double click must not send two letters)."""
     from occ_core.documents import checklist
 
     if not enabled(env.dbsession, DOCUMENTS):
         raise UserError("L'avviso «Richiesta di documenti» è disattivato nelle impostazioni degli avvisi.")
-    missing = {category.code: category.label for category, present in checklist.checklist_of(env.dbsession, dossier)
-               if not present}
+    missing = {category.code: category.label for category in checklist.missing_from_debtor(env.dbsession, dossier)}
     chosen = [code for code in dict.fromkeys(categories) if code in missing]
     if not chosen or len(chosen) != len(set(categories)):
-        raise UserError("Scelga i documenti da richiedere tra quelli mancanti della pratica.", field="documenti")
+        raise UserError("Scelga i documenti da richiedere tra quelli che il debitore deve ancora fornire: i "
+                        "documenti dell'Organismo e quelli già nel fascicolo non si chiedono.", field="documenti")
     note = (note or "").strip()
     if len(note) > 2000:
         raise UserError("Nota: al massimo 2000 caratteri.", field="nota")
     fingerprint = hashlib.sha256("|".join(sorted(chosen)).encode()).hexdigest()[:16]
     key = f"dossier:{dossier.id}:{rome_today().isoformat()}:{fingerprint}"
     sent = notify(env, dossier, DOCUMENTS, key, {"richiesta": {"documenti": [missing[code] for code in chosen],
-                                                               "nota": note, "termine": ""}}, raise_problems=True)
+                                                               "nota": note}}, raise_problems=True)
     if sent is None:
         raise UserError("La stessa richiesta di documenti è già stata inviata oggi per questa pratica.")
     return sent
@@ -307,26 +306,54 @@ def send_reminders(env) -> int:
     """Reminders due today of meetings and of the debtor's deadlines; how many notices were handled.
 
     The agenda already reminds the participants of a meeting (with the .ics) and the daily digest tells the
-    gestori their deadlines: a notice does not write to them again."""
+    gestori their deadlines: a notice does not write to them again.
+
+    Each notice is committed in a transaction of its own: its protocol registration locks the register's
+    counter until the commit, and the front desk must not wait for the last reminder of the run to register
+    its mail. The notice's key still lets each reminder go once, whichever run or retry gets there first."""
     from occ_core.agenda.models import Event
     from occ_core.deadlines import queries
-    from occ_core.forms.context import deadline_data
 
     setting = settings_of(env.dbsession)[REMINDER]
     if not setting.enabled:
         return 0
-    db, now, handled = env.dbsession, utcnow(), 0
-    meetings = db.scalars(select(Event).where(
+    db, now = env.dbsession, utcnow()
+    meetings = list(db.scalars(select(Event.id).where(
         Event.cancelled_at.is_(None), Event.dossier_id.is_not(None), Event.kind.in_(MEETING_KINDS),
-        Event.starts_at > now, Event.starts_at <= now + timedelta(days=setting.days_before)).order_by(Event.starts_at))
-    for event in meetings:
-        invited = {participant.email.lower() for participant in event.participants if participant.email}
-        handled += notify(env, db.get(Dossier, event.dossier_id), REMINDER, _event_key(event),
-                          {"incontro": meeting_values(db, event), "scadenza": None},
-                          lambda candidate, address: address in invited) is not None
-    for deadline in queries.due_soon(db, rome_today(), setting.days_before):
-        if deadline.who == "debitore":
-            handled += notify(env, deadline.dossier, REMINDER, f"deadline:{deadline.id}:{deadline.due_on.isoformat()}",
-                              {"incontro": None, "scadenza": deadline_data(deadline)},
-                              lambda candidate, address: candidate.kind == "gestore") is not None
+        Event.starts_at > now, Event.starts_at <= now + timedelta(days=setting.days_before))
+        .order_by(Event.starts_at)))
+    deadlines = [deadline.id for deadline in queries.due_soon(db, rome_today(), setting.days_before)
+                 if deadline.who == "debitore"]
+    return _each_committed(env, _remind_of_meeting, meetings) + _each_committed(env, _remind_of_deadline, deadlines)
+
+
+def _each_committed(env, remind: Callable, ids: list[int]) -> int:
+    """``remind(env, id)`` for each of ``ids``, each in a transaction of its own (the task commits the last);
+    how many notices were handled."""
+    handled = 0
+    for object_id in ids:
+        env.tm.commit()
+        env.tm.begin()
+        handled += remind(env, object_id) is not None
     return handled
+
+
+def _remind_of_meeting(env, event_id: int) -> Communication | None:
+    from occ_core.agenda.models import Event
+
+    db = env.dbsession
+    event = db.get(Event, event_id)
+    invited = {participant.email.lower() for participant in event.participants if participant.email}
+    return notify(env, db.get(Dossier, event.dossier_id), REMINDER, _event_key(event),
+                  {"incontro": meeting_values(db, event), "scadenza": None},
+                  lambda candidate, address: address in invited)
+
+
+def _remind_of_deadline(env, deadline_id: int) -> Communication | None:
+    from occ_core.deadlines.models import Deadline
+    from occ_core.forms.context import deadline_data
+
+    deadline = env.dbsession.get(Deadline, deadline_id)
+    return notify(env, deadline.dossier, REMINDER, f"deadline:{deadline.id}:{deadline.due_on.isoformat()}",
+                  {"incontro": None, "scadenza": deadline_data(deadline)},
+                  lambda candidate, address: candidate.kind == "gestore")

@@ -1,17 +1,20 @@
 """Subjects and texts of communications: Jinja text templates with the variables of the modulistica.
 
-The Order edits these texts, so they run in Jinja's sandbox (no access to Python internals) and a missing
-variable is an error that names it, never an empty hole in a letter sent to a court's party."""
+The Order edits these texts, so they run in Jinja's sandbox with limits (``occ_core.sandbox``: no access to
+Python internals, bounded memory and time) and a missing variable is an error that names it, never an empty
+hole in a letter sent to a court's party."""
 from __future__ import annotations
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from occ_core.errors import UserError
+from occ_core.sandbox import BoundedEnvironment
 
 SUBJECT_MAX, BODY_MAX = 300, 20000
-ENVIRONMENT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
-                                   trim_blocks=True, lstrip_blocks=True)
+# A composed text: the typed text with its lists (creditors, documents) filled in.
+RENDERED_MAX = 200_000
+ENVIRONMENT = BoundedEnvironment(max_output=RENDERED_MAX, undefined=StrictUndefined, autoescape=False,
+                                 keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
 
 SIGNATURE = "\n\nCordiali saluti,\n{{ ordine.occ }}"
 
@@ -24,8 +27,10 @@ TEMPLATE_TEXTS = {
         "{{ incontro.data_estesa }} alle ore {{ incontro.ora }}{% if incontro.luogo %} presso "
         "{{ incontro.luogo }}{% endif %}.{% endif %}" + SIGNATURE),
     "comunicazione_fisco": (
-        "Comunicazione ai sensi dell'art. 68, comma 4, CCII – {{ debitore.nominativo }}",
-        "Spettabile ufficio,\n\nai sensi dell'art. 68, comma 4, del Codice della crisi d'impresa e dell'insolvenza "
+        # The rule differs by procedure: pratica.norma_fisco gives it, as in the modulistica's letter.
+        "Comunicazione {% if pratica.norma_fisco %}ai sensi dell'{{ pratica.norma_fisco }}{% else %}all'agente "
+        "della riscossione e agli uffici fiscali{% endif %} – {{ debitore.nominativo }}",
+        "Spettabile ufficio,\n\n{% if pratica.norma_fisco %}ai sensi dell'{{ pratica.norma_fisco }}, {% endif %}"
         "si trasmette la comunicazione relativa alla procedura di {{ pratica.procedura }} (pratica n. "
         "{{ pratica.riferimento }}) promossa da {{ debitore.nominativo }}"
         "{% if debitore.codice_fiscale %}, codice fiscale {{ debitore.codice_fiscale }}{% endif %}." + SIGNATURE),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import html
+import logging
 import mailbox
 import secrets
 import smtplib
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Callable
 
 from occ_core.settings import as_bool
+
+log = logging.getLogger(__name__)
 
 
 class TemporaryFailure(Exception):
@@ -130,12 +133,18 @@ def _failure(error: Exception) -> Exception:
     return TemporaryFailure(str(error))
 
 
-def _outcome(send, *args):
-    """What ``send(*args)`` gave: its provider id, or the failure it raised."""
+def outcome_of(send, delivery):
+    """What ``send(delivery)`` gave: its provider id, or the failure it raised. Any other error while building
+    or sending the email (a name or an address it cannot carry) is a permanent failure of this delivery alone,
+    its traceback logged: the rest of a batch goes on, and the copies already sent stay recorded as sent."""
     try:
-        return send(*args)
+        return send(delivery)
     except (TemporaryFailure, PermanentFailure) as failure:
         return failure
+    except Exception as error:
+        log.exception("delivery %s of message %s: unexpected error", delivery.id, delivery.message_id)
+        return PermanentFailure(f"Errore imprevisto nel preparare o spedire il messaggio ({type(error).__name__}): "
+                                "non viene ritentato.")
 
 
 class EmailSender:
@@ -155,13 +164,15 @@ class EmailSender:
         connection is lost the rest fail temporarily (smtplib refuses to send without one)."""
         host = self.settings.get("mail.smtp_host")
         if not host:
-            return [_outcome(self._to_maildir, build_email(self.settings, message, d)) for d in deliveries]
+            return [outcome_of(lambda d: self._to_maildir(build_email(self.settings, message, d)), delivery)
+                    for delivery in deliveries]
         try:
             smtp = self._connect(host)
         except TemporaryFailure as failure:
             return [failure] * len(deliveries)
         with smtp:
-            return [_outcome(self._transmit, smtp, build_email(self.settings, message, d)) for d in deliveries]
+            return [outcome_of(lambda d: self._transmit(smtp, build_email(self.settings, message, d)), delivery)
+                    for delivery in deliveries]
 
     def _to_maildir(self, email) -> str:
         folder = Path(self.settings["occ.var_dir"]) / "mail"

@@ -5,11 +5,11 @@ import base64
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import exists, func, insert, or_, select, update
 
 from occ_core.background import send_after_commit
 from occ_core.db import utcnow
-from occ_core.dispatch.channels import PermanentFailure, TemporaryFailure
+from occ_core.dispatch.channels import TemporaryFailure, outcome_of
 from occ_core.dispatch.models import (
     CANCELLED, FAILED, QUEUED, SENDING, SENT, Delivery, DeliveryEvent, OutboxMessage,
 )
@@ -17,6 +17,11 @@ from occ_core.errors import UserError
 
 MAX_ATTEMPTS = 6
 STALE_MINUTES = 10
+# A batch records its outcomes long before this after claiming its deliveries (200 at most, each bounded by
+# the SMTP timeout): a delivery still "sending" by then belongs to a batch that died.
+LOST_MINUTES = 60
+UNKNOWN_OUTCOME = ("Esito sconosciuto: l'invio si è interrotto dopo la presa in carico e il messaggio potrebbe "
+                   "essere partito; non viene ripetuto, per non recapitarlo due volte.")
 # Deliveries per batch at most: a batch is one transaction, and the progress of a sending moves by batches.
 MAX_BATCH = 200
 
@@ -46,13 +51,19 @@ def queue_message(db, transaction_manager, registry, *, tenant_id, channel, subj
                                          for name, content_type, data in attachments])
     db.add(message)
     for name, address in recipients:
-        message.deliveries.append(Delivery(tenant_id=tenant_id, recipient_name=name or "", address=address))
+        message.deliveries.append(Delivery(tenant_id=tenant_id, recipient_name=_one_line(name), address=address))
     db.flush()
     from occ_core.dispatch.tasks import deliver
 
     for delivery in message.deliveries:
         send_after_commit(transaction_manager, deliver, tenant_id, delivery.id)
     return message
+
+
+def _one_line(name: str | None) -> str:
+    """A recipient's name as the To header can carry it: on one line (a line break would let the name add
+    headers, and the email could not be built) and within its column."""
+    return " ".join((name or "").split())[:Delivery.recipient_name.type.length]
 
 
 def _check_message(registry, channel, recipients) -> None:
@@ -85,7 +96,7 @@ def queue_batched(db, transaction_manager, registry, *, tenant_id, channel, subj
     db.flush()
     now = utcnow()
     db.execute(insert(Delivery), [
-        {"tenant_id": tenant_id, "message_id": message.id, "recipient_name": name or "", "address": address,
+        {"tenant_id": tenant_id, "message_id": message.id, "recipient_name": _one_line(name), "address": address,
          "personalisation": personalisation or {}, "queued_at": now, "updated_at": now}
         for name, address, personalisation in recipients])
     from occ_core.dispatch.tasks import deliver_batch
@@ -99,13 +110,14 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** attempts, 3600))
 
 
-def requeue_stale(env, minutes: int = STALE_MINUTES) -> int:
+def requeue_stale(env, minutes: int = STALE_MINUTES, lost_minutes: int = LOST_MINUTES) -> int:
     """Send again the task of deliveries still queued after ``minutes``: the broker may have been
     unreachable when their transaction committed. A delivery waiting for the retry of a failed try is
     stale only ``minutes`` after that retry was due, so that the back-off is kept. A duplicate task is
-    harmless (see ``deliver``)."""
+    harmless (see ``deliver``). Deliveries of a batch that died after claiming them fail (``fail_lost``)."""
     from occ_core.dispatch.tasks import deliver as deliver_task, deliver_batch as batch_task
 
+    lost = fail_lost(env.dbsession, lost_minutes)
     now, grace = utcnow(), timedelta(minutes=minutes)
     queued = env.dbsession.execute(
         select(Delivery.id, Delivery.tenant_id, Delivery.attempts, Delivery.updated_at)
@@ -116,16 +128,30 @@ def requeue_stale(env, minutes: int = STALE_MINUTES) -> int:
              if updated_at + (retry_delay(attempts) if attempts else timedelta()) + grace < now]
     for delivery_id, tenant_id in stale:
         send_after_commit(env.tm, deliver_task, tenant_id, delivery_id)
-    # A batched message whose next batch is long overdue lost its task: the chain goes on from its round.
+    # A batched message whose next batch is long overdue lost its task: the chain goes on from its round,
+    # and a message with nothing left to send (its last batch died) gets its end.
     stalled = env.dbsession.execute(
         select(OutboxMessage.id, OutboxMessage.tenant_id, OutboxMessage.batch_round)
         .where(OutboxMessage.batch_size.is_not(None), OutboxMessage.completed_at.is_(None),
                func.coalesce(OutboxMessage.next_batch_at, OutboxMessage.created_at) < now - grace,
-               exists().where(Delivery.message_id == OutboxMessage.id, Delivery.status == QUEUED))
+               or_(_has_deliveries(QUEUED), ~_has_deliveries(SENDING)))
     ).all()
     for message_id, tenant_id, batch_round in stalled:
         send_after_commit(env.tm, batch_task, tenant_id, message_id, batch_round)
-    return len(stale) + len(stalled)
+    return len(stale) + len(stalled) + lost
+
+
+def _has_deliveries(status: str):
+    return exists().where(Delivery.message_id == OutboxMessage.id, Delivery.status == status)
+
+
+def fail_lost(db, minutes: int = LOST_MINUTES) -> int:
+    """Fail the deliveries of batched messages still ``sending`` ``minutes`` after their batch claimed them
+    (the worker died, or the batch's transaction failed after the claim); return how many. Some may have gone
+    out: sending them again could deliver a copy twice, so their outcome is recorded as unknown."""
+    batched = select(OutboxMessage.id).where(OutboxMessage.batch_size.is_not(None))
+    return len(_move(db, SENDING, FAILED, Delivery.message_id.in_(batched),
+                     Delivery.updated_at < utcnow() - timedelta(minutes=minutes), detail=UNKNOWN_OUTCOME))
 
 
 def _set_status(env, delivery, new, detail=""):
@@ -153,23 +179,18 @@ def deliver(env, delivery_id: int) -> str:
     if not claimed:
         return "nothing to send"
     delivery = db.scalar(select(Delivery).where(Delivery.id == delivery_id))
-    spec = channels(env.registry)[delivery.message.channel]
-    try:
-        provider_id = spec.factory(env.settings).send(delivery.message, delivery)
-    except TemporaryFailure as error:
-        delivery.last_error = str(error)
-        if delivery.attempts >= MAX_ATTEMPTS:
-            _set_status(env, delivery, FAILED, str(error))
-            return "failed"
-        _set_status(env, delivery, QUEUED, f"Tentativo {delivery.attempts} non riuscito: {error}")
-        env.tm.commit()
-        env.tm.begin()
-        raise env.task.retry(countdown=retry_delay(delivery.attempts).total_seconds())
-    except PermanentFailure as error:
-        delivery.last_error = str(error)
-        _set_status(env, delivery, FAILED, str(error))
+    sender = channels(env.registry)[delivery.message.channel].factory(env.settings)
+    outcome = outcome_of(lambda d: sender.send(d.message, d), delivery)
+    if isinstance(outcome, Exception):
+        delivery.last_error = str(outcome)
+        if isinstance(outcome, TemporaryFailure) and delivery.attempts < MAX_ATTEMPTS:
+            _set_status(env, delivery, QUEUED, f"Tentativo {delivery.attempts} non riuscito: {outcome}")
+            env.tm.commit()
+            env.tm.begin()
+            raise env.task.retry(countdown=retry_delay(delivery.attempts).total_seconds())
+        _set_status(env, delivery, FAILED, str(outcome))
         return "failed"
-    delivery.provider_id = provider_id
+    delivery.provider_id = outcome
     delivery.sent_at = utcnow()
     delivery.last_error = ""
     _set_status(env, delivery, SENT)
@@ -209,13 +230,7 @@ def _send_all(sender, message, deliveries) -> list:
     send_batch = getattr(sender, "send_batch", None)
     if send_batch is not None:
         return send_batch(message, deliveries)
-    outcomes = []
-    for delivery in deliveries:
-        try:
-            outcomes.append(sender.send(message, delivery))
-        except (TemporaryFailure, PermanentFailure) as failure:
-            outcomes.append(failure)
-    return outcomes
+    return [outcome_of(lambda d: sender.send(message, d), delivery) for delivery in deliveries]
 
 
 def _record(db, deliveries, outcomes) -> list[tuple[int, str]]:
@@ -241,7 +256,7 @@ def _record(db, deliveries, outcomes) -> list[tuple[int, str]]:
 
 def deliver_batch(env, message_id: int, batch_round: int) -> BatchResult:
     """Send the next batch of a batched message, at most once per delivery (see ``claim_batch``; a crash
-    after the claim leaves its deliveries in ``sending``, as ``deliver`` does).
+    after the claim leaves its deliveries in ``sending``, until ``fail_lost`` records them as failed).
 
     ``batch_round`` must be the message's current round: the task that finds it so moves it on, so a
     duplicate task sends nothing. The result says when the next batch is due: ``batch_interval`` after
@@ -308,20 +323,26 @@ def _complete(env, message) -> None:
         env.hooks.occ_dispatch_message_done(env=env, message=message)
 
 
+def _move(db, old: str, new: str, *criteria, detail: str) -> list:
+    """Move the deliveries in status ``old`` that match ``criteria`` to ``new`` with ``detail`` as their
+    error and event, in two statements; return their (id, tenant id)."""
+    now = utcnow()
+    moved = db.execute(
+        update(Delivery).where(Delivery.status == old, *criteria)
+        .values(status=new, last_error=detail, updated_at=now)
+        .returning(Delivery.id, Delivery.tenant_id).execution_options(synchronize_session=False)
+    ).all()
+    if moved:
+        db.execute(insert(DeliveryEvent), [
+            {"tenant_id": tenant_id, "delivery_id": delivery_id, "status": new, "detail": detail, "at": now}
+            for delivery_id, tenant_id in moved])
+    return moved
+
+
 def cancel_queued(db, *criteria, detail: str) -> int:
     """Take the queued deliveries that match ``criteria`` out of the queue before they are sent (a batch
     claims only queued ones); return how many."""
-    now = utcnow()
-    cancelled = db.execute(
-        update(Delivery).where(Delivery.status == QUEUED, *criteria)
-        .values(status=CANCELLED, last_error=detail, updated_at=now)
-        .returning(Delivery.id, Delivery.tenant_id).execution_options(synchronize_session=False)
-    ).all()
-    if cancelled:
-        db.execute(insert(DeliveryEvent), [
-            {"tenant_id": tenant_id, "delivery_id": delivery_id, "status": CANCELLED, "detail": detail, "at": now}
-            for delivery_id, tenant_id in cancelled])
-    return len(cancelled)
+    return len(_move(db, QUEUED, CANCELLED, *criteria, detail=detail))
 
 
 def sent_recently(db, purpose: str, address: str, minutes: int) -> int:

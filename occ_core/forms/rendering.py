@@ -12,8 +12,8 @@ or, in LibreOffice, an input field as secretary documents it. What secretary doe
 - block tags written as plain text: a paragraph holding only ``{% ... %}`` tags gives way to them, and so
   does a table row whose cells hold only such tags, so that ``{% for c in creditori %}`` in a row of its
   own, the creditor's cells in the next row and ``{% endfor %}`` in a third repeat the middle row;
-- a sandboxed Jinja2 environment: templates come from many Orders and must not reach the platform's
-  internals through a placeholder;
+- a sandboxed Jinja2 environment with limits (``occ_core.sandbox``): templates come from many Orders and
+  must neither reach the platform's internals through a placeholder nor take a worker's memory or time;
 - the compiled template kept by content digest, so that generating many documents compiles it once.
 
 Values are XML-escaped, with line breaks and tabs as ODF elements, as secretary does; dates, amounts and None
@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import threading
 import zipfile
 from collections import ChainMap
 from dataclasses import dataclass, field
@@ -34,16 +35,19 @@ from xml.dom import minidom
 from xml.parsers import expat
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 from markupsafe import Markup, escape
 
 from occ_core.errors import UserError
 from occ_core.forms.secretary_compat import secretary
+from occ_core.sandbox import BoundedEnvironment, LimitExceeded, budget
 
 ODT_MEDIA_TYPE = "application/vnd.oasis.opendocument.text"
 RENDERED_PARTS = ("content.xml", "styles.xml")
 # A template is a few hundred kB; these bounds refuse a zip bomb before anything is decompressed.
 MAX_ENTRIES, MAX_UNPACKED = 2000, 64 * 1024 * 1024
+# A rendered part (content.xml, styles.xml): a thousand creditors' table is about a megabyte.
+MAX_OUTPUT = 20 * 1024 * 1024
 EXCERPT = 90
 MAX_SPACES = 1000
 BLOCK_KEYWORDS = {"for": "endfor", "if": "endif"}
@@ -107,7 +111,8 @@ def finalize(value):
     return Markup(text)
 
 
-ENVIRONMENT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True, finalize=finalize)
+ENVIRONMENT = BoundedEnvironment(max_output=MAX_OUTPUT, undefined=StrictUndefined, autoescape=True,
+                                 finalize=finalize)
 ENVIRONMENT.filters.update(pad=secretary.pad_string, importo=italian_amount, data=italian_date)
 
 
@@ -518,6 +523,8 @@ def _explained(error: Exception) -> str:
             return (f"«{match['name']}» non è un dato disponibile: controlli il nome nell'elenco dei dati "
                     "disponibili (le maiuscole contano)")
         return "usa un dato che non esiste"
+    if isinstance(error, LimitExceeded):
+        return str(error)
     if isinstance(error, SecurityError):
         return "usa un'operazione non consentita nei modelli"
     return f"non può essere calcolato con i dati della pratica ({text})"
@@ -538,6 +545,8 @@ def _evaluate(source: str, scope) -> tuple[str | None, dict]:
 
     try:
         _small(source).render({**scope, "__capture": capture})
+    except LimitExceeded:
+        raise
     except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as error:
         return _explained(error), {}
     return None, captured
@@ -588,7 +597,10 @@ def _check_values(tags: list[Tag], context: dict, all_branches: bool, problems: 
     def check(tag: Tag, source: str, frame: _Frame) -> dict:
         if _references(tag) & frame.unbound or not (frame.live or all_branches):
             return {}
-        reason, captured = _evaluate(source, frame.scope)
+        try:
+            reason, captured = _evaluate(source, frame.scope)
+        except LimitExceeded as error:  # the check's allowance is spent: the next tags could not be checked
+            raise TemplateProblem([*problems, tag.problem(str(error))]) from None
         if reason:
             problems.append(tag.problem(reason))
         return captured
@@ -661,9 +673,15 @@ class Compiled:
     parsed: Parsed
 
 
+# The bytes of the template whose digest ``compiled`` asks of ``_compiled``, for this thread.
+_pending = threading.local()
+
+
 @lru_cache(maxsize=64)
-def _compiled(digest: str, template: bytes) -> Compiled:
-    parsed = _read(template)
+def _compiled(digest: str) -> Compiled:
+    """The template of ``digest`` read and compiled. The digest alone is the cache's key, so that the cache does
+    not keep a second copy of every template's bytes: they come from ``compiled``, through ``_pending``."""
+    parsed = _read(_pending.template)
     if parsed.problems:
         raise TemplateProblem(parsed.problems)
     try:
@@ -675,7 +693,11 @@ def _compiled(digest: str, template: bytes) -> Compiled:
 
 def compiled(template: bytes) -> Compiled:
     """The template ready to render, read and compiled once per content."""
-    return _compiled(hashlib.sha256(template).hexdigest(), template)
+    _pending.template = template
+    try:
+        return _compiled(hashlib.sha256(template).hexdigest())
+    finally:
+        del _pending.template
 
 
 def _well_formed(xml: str) -> bool:
@@ -699,21 +721,24 @@ def check_template(template: bytes, context: dict, *, all_branches: bool = True)
     if parsed.problems:
         return parsed.problems
     problems: list[Problem] = []
-    _check_values(parsed.tags, context, all_branches, problems)
-    if problems:
-        return problems
-    try:
-        render_odt(template, context)
-    except TemplateProblem as problem:
-        return problem.problems
-    return []
+    with budget():  # every tag alone, then the whole document: one allowance of work for the check
+        try:
+            _check_values(parsed.tags, context, all_branches, problems)
+            if not problems:
+                render_odt(template, context)
+        except TemplateProblem as problem:
+            return problem.problems
+    return problems
 
 
 def render_odt(template: bytes, context: dict) -> bytes:
     """``template`` (ODT) rendered with ``context``: an ODT. ``TemplateProblem`` says what is wrong and where."""
     ready = compiled(template)
     try:
-        parts = {part: jinja.render(context) for part, jinja in ready.templates.items()}
+        with budget():
+            parts = {part: jinja.render(context) for part, jinja in ready.templates.items()}
+    except LimitExceeded as error:  # the tags one by one would not show it, or would find the allowance spent
+        raise TemplateProblem([Problem(str(error))]) from None
     except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as error:
         problems: list[Problem] = []
         _check_values(ready.parsed.tags, context, False, problems)

@@ -19,8 +19,9 @@ from occ_core.documents.storage import storage_of
 from occ_core.errors import UserError
 from occ_core.forms import library
 from occ_core.forms.context import dossier_context, sample_context
+from occ_core.forms.links import external_content
 from occ_core.forms.models import FormTemplate, FormTemplateVersion
-from occ_core.forms.rendering import ODT_MEDIA_TYPE, TemplateProblem, check_template, render_odt
+from occ_core.forms.rendering import ODT_MEDIA_TYPE, Problem, TemplateProblem, check_template, render_odt, unpack
 from occ_core.office import OfficeUnavailable, convert
 
 MANAGE, GENERATE = "forms:template:manage", "forms:document:generate"
@@ -189,11 +190,21 @@ def _text(value, limit: int, label: str, field: str, required: bool = False) -> 
     return text
 
 
+def _problems(content: bytes) -> list[Problem]:
+    """What stops ``content`` from being used: content it takes from outside its file, which LibreOffice would
+    fetch on the server, then whatever the sample data show."""
+    try:
+        linked = external_content(unpack(content))
+    except TemplateProblem as problem:
+        return problem.problems
+    return linked or check_template(content, sample_context())
+
+
 def checked_odt(env, content: bytes | None) -> tuple[bytes, str]:
     """An uploaded template as ODT that renders against the sample data, and what it was converted from.
 
-    A Word file goes through LibreOffice; anything else, or a template with problems, is refused with the
-    reason (the place in the document of each problem)."""
+    A Word file goes through LibreOffice; anything else, or a template with problems (content linked from
+    outside its file among them), is refused with the reason (the place in the document of each problem)."""
     limit = upload_limit(env.registry.settings)
     if not content:
         raise UserError("Selezioni il file del modello da caricare (.odt o .docx).", field="file")
@@ -216,7 +227,7 @@ def checked_odt(env, content: bytes | None) -> tuple[bytes, str]:
     elif kind is None or kind.media_type != ODT_MEDIA_TYPE:
         raise UserError("Il modello deve essere un documento di testo OpenDocument (.odt) o Word (.docx).",
                         field="file")
-    problems = check_template(content, sample_context())
+    problems = _problems(content)
     if problems:
         raise TemplateProblem(problems)
     return content, converted_from
@@ -290,7 +301,7 @@ def activate(env, code: str, number: int) -> None:
     except LookupError:
         raise UserError("La versione scelta non esiste.", field="version") from None
     if number != DEFAULT_VERSION:
-        problems = check_template(content, sample_context())
+        problems = _problems(content)
         if problems:
             raise TemplateProblem(problems)
         version = next(v for v in found.versions if v.number == number)

@@ -117,8 +117,17 @@ def parse_when(day: str, hour: str) -> datetime:
     return moment
 
 
+def locked(db, newsletter: Newsletter) -> Newsletter:
+    """``newsletter`` as committed now, its row locked until the transaction ends (on PostgreSQL: SQLite has
+    no row locks). The start task holds the same row from its claim to its commit: a change of state waits
+    for it, then sees the message it queued, instead of acting on the state the page loaded."""
+    return db.scalar(select(Newsletter).where(Newsletter.id == newsletter.id).with_for_update()
+                     .execution_options(populate_existing=True))
+
+
 def schedule(db, tenant, newsletter: Newsletter, when: datetime | None) -> audiences.Audience:
     """Schedule the newsletter (``when`` None: now); the audience must have someone in it."""
+    newsletter = locked(db, newsletter)
     if newsletter.state != BOZZA:
         raise UserError(f"La newsletter è già «{STATES[newsletter.state].lower()}».")
     found = audiences.resolve(db, tenant, segment_of(newsletter), today())
@@ -128,15 +137,19 @@ def schedule(db, tenant, newsletter: Newsletter, when: datetime | None) -> audie
     return found
 
 
-def cancel(db, newsletter: Newsletter) -> int:
-    """Cancel a scheduled newsletter, or stop one being sent (what is still queued is not sent)."""
-    if newsletter.state not in (PROGRAMMATA, IN_INVIO):
+def cancel(db, newsletter: Newsletter) -> tuple[str, int]:
+    """Cancel a scheduled newsletter, or stop one being sent (what is still queued is not sent); return the
+    state it was in and how many queued copies will not be sent."""
+    newsletter = locked(db, newsletter)
+    was = newsletter.state
+    if was not in (PROGRAMMATA, IN_INVIO):
         raise UserError("Si può annullare solo una newsletter programmata o in invio.")
     newsletter.state = ANNULLATA
     newsletter.finished_at = utcnow()
     if newsletter.message_id is None:
-        return 0
-    return cancel_queued(db, Delivery.message_id == newsletter.message_id, detail="Invio della newsletter interrotto.")
+        return was, 0
+    return was, cancel_queued(db, Delivery.message_id == newsletter.message_id,
+                              detail="Invio della newsletter interrotto.")
 
 
 # --- sending ------------------------------------------------------------------------------------------
@@ -167,7 +180,8 @@ def test_send(request, newsletter: Newsletter) -> str:
 
 
 def start(env, newsletter_id: int) -> str:
-    """Start a due scheduled newsletter, once: the move to "in invio" is a single UPDATE."""
+    """Start a due scheduled newsletter, once: the move to "in invio" is a single UPDATE, whose row lock
+    lasts until the message is queued and committed (a cancellation waits for it, see ``locked``)."""
     db = env.dbsession
     now = utcnow()
     claimed = db.execute(

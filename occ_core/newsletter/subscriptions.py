@@ -1,7 +1,7 @@
 """Unsubscribing through the signed link of each newsletter, and subscribing again on request."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from occ_core.accounts.links import make_link_token, read_link_token
 from occ_core.db import utcnow
@@ -9,6 +9,7 @@ from occ_core.dispatch.models import Delivery
 from occ_core.dispatch.services import cancel_queued
 from occ_core.errors import UserError
 from occ_core.newsletter.models import IN_INVIO, Newsletter, Unsubscribe
+from occ_core.protocol.numbering import INSERTS
 
 PURPOSE = "newsletter.unsubscribe"
 # An unsubscribe link must keep working in an old newsletter found in the mailbox years later.
@@ -38,14 +39,16 @@ def is_unsubscribed(db, address: str) -> bool:
 
 def unsubscribe(db, tenant_id: int, address: str, newsletter_id: int | None) -> int:
     """Record the request (once; asking again changes nothing) and take the address out of the queue of
-    every newsletter still being sent; return how many queued copies were cancelled."""
-    found = db.scalar(select(Unsubscribe).where(Unsubscribe.email == address))
-    if found is None:
-        exists = newsletter_id is not None and db.get(Newsletter, newsletter_id) is not None
-        db.add(Unsubscribe(tenant_id=tenant_id, email=address, newsletter_id=newsletter_id if exists else None))
-    elif found.resubscribed_at is not None:
-        found.unsubscribed_at, found.resubscribed_at, found.resubscribed_by_id = utcnow(), None, None
-    db.flush()
+    every newsletter still being sent; return how many queued copies were cancelled.
+
+    Two requests at once (the mail program's one-click and the recipient's own click) are both answered: the
+    second insert waits for the first and then does nothing, instead of breaking the unique address."""
+    exists = newsletter_id is not None and db.get(Newsletter, newsletter_id) is not None
+    db.execute(INSERTS[db.get_bind().dialect.name](Unsubscribe)
+               .values(tenant_id=tenant_id, email=address, newsletter_id=newsletter_id if exists else None)
+               .on_conflict_do_nothing(index_elements=["tenant_id", "email"]))
+    db.execute(update(Unsubscribe).where(Unsubscribe.email == address, Unsubscribe.resubscribed_at.is_not(None))
+               .values(unsubscribed_at=utcnow(), resubscribed_at=None, resubscribed_by_id=None))
     sending = select(Newsletter.message_id).where(Newsletter.state == IN_INVIO, Newsletter.message_id.is_not(None))
     return cancel_queued(db, Delivery.address == address, Delivery.message_id.in_(sending),
                          detail="Il destinatario ha annullato l'iscrizione alla newsletter.")

@@ -40,7 +40,6 @@ OUTCOMES = {
     "esdebitazione": "Esdebitazione",
     "revoca": "Revoca, risoluzione o cessazione",
     "chiusura": "Chiusura della procedura",
-    "archiviata_dopo_nomina": "Archiviata dopo la nomina del gestore (esito negativo)",
 }
 OUTCOME_OF_STATE = {
     "DECRETO_AMMISSIBILITA": "ammissione", "SENTENZA_APERTURA": "apertura_liquidazione", "OMOLOGATO": "omologa",
@@ -54,11 +53,8 @@ OUTCOME_OF_STATE = {
 LIQUIDATIONS = ("liquidazione_patrimonio",)
 
 
-def outcome_of(procedure: str, state: str, after_assignment: bool) -> str | None:
-    """The outcome category of a court act, None for what is no outcome (the filing, an archiving before
-    assignment)."""
-    if state == queries.ARCHIVED:
-        return "archiviata_dopo_nomina" if after_assignment else None
+def outcome_of(procedure: str, state: str) -> str | None:
+    """The outcome category of a court act, None for what is no court's outcome (the filing, an archiving)."""
     if state == "DECRETO_APERTURA":
         return "apertura_liquidazione" if procedure in LIQUIDATIONS else "ammissione"
     if state == "RIGETTATO":
@@ -107,6 +103,8 @@ class Report:
     derived_reasons: int = 0
     filed: int = 0
     outcomes: Counter = field(default_factory=Counter)
+    # Archived by the OCC after the gestore's appointment (before any filing): no act of the court.
+    archived_after_assignment: int = 0
     courts: dict = field(default_factory=dict)
 
     @property
@@ -148,6 +146,8 @@ class Report:
             ("Tribunale: depositi ed esiti",
              [("Ricorsi depositati in tribunale", self.filed)]
              + [(label, self.outcomes[code]) for code, label in OUTCOMES.items()]),
+            ("Pratiche archiviate dopo l'assegnazione",
+             [("Archiviate dall'Organismo dopo la nomina del gestore", self.archived_after_assignment)]),
         ]
         if courts:
             sections += [(line.court, [(label, getattr(line, key)) for key, label in COURT_COLUMNS])
@@ -180,7 +180,11 @@ def build(db, tenant_id: int, year: int) -> Report:
             report.filed += count
             report.court(court).filed += count
             continue
-        outcome = outcome_of(procedure, state, after_assignment)
+        if state == queries.ARCHIVED:
+            if after_assignment:  # before it, an istanza archived is counted by its reason
+                report.archived_after_assignment += count
+            continue
+        outcome = outcome_of(procedure, state)
         if outcome is not None:
             report.outcomes[outcome] += count
             report.court(court).outcomes += count

@@ -43,7 +43,8 @@ DECISIONS = {
     "liquidazione_patrimonio": "DECRETO_APERTURA",
     "esdebitazione_incapiente": "DECRETO_ESDEBITAZIONE",
 }
-# The court's acts that the Ministry's monitoring counts as outcomes (with the filing itself).
+# The court's acts that the Ministry's monitoring counts as outcomes, with the filing itself and the archiving
+# (the OCC's own act, which the report counts apart when it comes after the assignment).
 COURT_ACTS = (FILED_IN_COURT, ARCHIVED, "DECRETO_AMMISSIBILITA", "DECRETO_APERTURA", "SENTENZA_APERTURA", "OMOLOGATO",
               "NON_OMOLOGATO", "RIGETTATO", "RIGETTO", "INAMMISSIBILE", "ATTESTAZIONE_NESSUN_ATTIVO",
               "DECRETO_ESDEBITAZIONE", "ESDEBITAZIONE", "REVOCATO", "RISOLTO", "CESSATO", "CHIUSO", "CHIUSA",
@@ -106,6 +107,15 @@ def act_on(db):
     else:
         recorded = getattr(func, SQLITE_ROME_DAY)(Transition.at, type_=Date)
     return func.coalesce(Transition.effective_on, recorded)
+
+
+def earliest(db, first, second):
+    """The earlier of two dates, either one when the other is missing, NULL when both are: PostgreSQL's
+    ``least`` skips NULLs; SQLite's scalar ``min`` returns NULL if any argument is, so each side stands in
+    for the other."""
+    if _postgresql(db):
+        return func.least(first, second)
+    return func.min(func.coalesce(first, second), func.coalesce(second, first))
 
 
 def days_between(db, later, earlier):
@@ -242,10 +252,12 @@ def amounts(db, scope: Scope) -> Amounts:
 def ministry_dossiers(db, tenant_id: int, year: int):
     """The istanze the OCC handled in ``year`` (filed in the year, or earlier and still pending on
     1 January), each with its ``origin`` (received | carried) and its ``fate`` at 31 December (assigned |
-    archived before assignment | pending), plus procedure and court: a subquery."""
+    archived before assignment | pending), plus procedure and court: a subquery. An istanza stops pending at
+    the first of its assignment and its archiving: one archived and assigned later (the history's dates need
+    not follow the order of the steps) was no longer pending after the archiving."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     path = milestones(db, Dossier.tenant_id == tenant_id, Dossier.filed_on <= end)
-    left_pending = func.coalesce(path.c.assigned_on, path.c.archived_on)
+    left_pending = earliest(db, path.c.assigned_on, path.c.archived_on)
     origin = case((path.c.filed_on >= start, "received"), else_="carried")
     fate = case((path.c.assigned_on <= end, "assigned"), (path.c.archived_on <= end, "archived"), else_="pending")
     return (select(path.c.dossier_id, path.c.procedure, path.c.court, origin.label("origin"), fate.label("fate"))
@@ -262,7 +274,7 @@ def ministry_fates(db, tenant_id: int, year: int) -> list[tuple[str, str, str, s
 
 def ministry_acts(db, tenant_id: int, year: int) -> list[tuple[str, str, str, bool, int]]:
     """(procedure, court, state, whether the dossier came from the phase after the assignment, dossiers) of the
-    filings in court and the court's acts (``COURT_ACTS``) dated in ``year``."""
+    filings in court, the court's acts and the archivings (``COURT_ACTS``) dated in ``year``."""
     begin(db)
     on = act_on(db)
     after_assignment = Transition.from_state.not_in(PRE_ASSIGNMENT)

@@ -25,6 +25,8 @@ NOTES = (
     "dopo l'emissione del preventivo rinuncia del debitore.",
     "Depositi ed esiti: atti del tribunale con data nell'anno, per tutte le pratiche dell'Organismo. Per "
     "tribunale: il tribunale indicato nella pratica.",
+    "Archiviate dopo l'assegnazione: pratiche che l'Organismo ha archiviato, con data nell'anno, dopo la nomina "
+    "del gestore; non sono atti del tribunale e non rientrano tra gli esiti.",
 )
 
 

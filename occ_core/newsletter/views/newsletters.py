@@ -255,8 +255,7 @@ def _send(request, newsletter):
 
 
 def _cancel(request, newsletter):
-    was = newsletter.state
-    stopped = services.cancel(request.dbsession, newsletter)
+    was, stopped = services.cancel(request.dbsession, newsletter)
     audit(request, "newsletter.cancelled", object_type="Newsletter", object_id=newsletter.id,
           details={"state": was, "not_sent": stopped})
     return "Invio interrotto: " + (f"{stopped} messaggi in coda non saranno inviati." if was == IN_INVIO

@@ -3,7 +3,8 @@ sends nothing when switched off; the Order edits and restores the texts on /sett
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+import transaction
+from sqlalchemy import select, text
 
 from occ_core.agenda import services as agenda
 from occ_core.agenda.models import Event
@@ -11,12 +12,17 @@ from occ_core.clock import today
 from occ_core.communications import notices, texts
 from occ_core.communications.models import Communication
 from occ_core.communications.tasks import reminders
+from occ_core.db import transactional_session
 from occ_core.deadlines.models import Deadline
+from occ_core.documents import samples
 from occ_core.documents.checklist import OCC_PAPERS
 from occ_core.dossiers import lifecycle
 from occ_core.dossiers.models import Dossier
 from occ_core.dossiers.procedures import PROCEDURES
 from occ_core.forms.context import build, sample_context, sample_parts
+from occ_core.protocol import services as protocol
+from occ_core.protocol.models import Registration
+from occ_core.tenants.models import Tenant
 from occ_core.testing.factories import csrf_token
 
 from .conftest import counts
@@ -103,6 +109,46 @@ def test_reminders_of_meetings_and_of_the_debtor_s_deadlines_go_once(case, admin
     assert sorted(addresses for _text, addresses in sent) == [
         ["anna.verdi@example.it", "avv.rossi@studiorossi.it"],  # the deadline: not the gestore (daily digest)
         ["avv.rossi@studiorossi.it", "paolo.neri@studio.it"]]
+
+
+def register_at_the_front_desk(registry, tenant) -> int:
+    """A letter protocolled in a transaction of its own, which waits at most seconds for the register's counter
+    (on SQLite, for the database's write lock); its number."""
+    tm = transaction.TransactionManager(explicit=True)
+    with tm:
+        db = transactional_session(registry["db.session_factory"], tm, tenant.id)
+        if db.get_bind().dialect.name == "postgresql":
+            db.execute(text("SET LOCAL lock_timeout = '5s'"))
+        env = protocol.ProtocolEnv(registry=registry, dbsession=db, tenant=db.get(Tenant, tenant.id))
+        letter = {"direction": "entrata", "subject": "Precisazione del credito", "means": "pec",
+                  "mittente": {"name": "Banca Lombarda S.p.A.", "address": "legale@pec.bancalombarda.it"}}
+        return protocol.register(env, letter, [("lettera.pdf", samples.pdf("Precisazione"))]).number
+
+
+def test_the_front_desk_registers_between_two_reminders(case, admin, tenant_env, dbtx, registry, monkeypatch):
+    """Each reminder is protocolled and committed on its own: once the first is done, a letter registered at the
+    front desk takes the next number at once, and the second reminder the one after."""
+    configure(admin, case, notices.REMINDER)
+    with tenant_env(case.tenant) as env:
+        agenda.save_event(env, meeting(case, days=2))
+        agenda.save_event(env, meeting(case, days=3))
+    calls, at_the_desk, notify = [], [], notices.notify
+
+    def register_before_the_second(*args, **kwargs):
+        if len(calls) == 1:
+            at_the_desk.append(register_at_the_front_desk(registry, case.tenant))
+        calls.append(args)
+        return notify(*args, **kwargs)
+
+    monkeypatch.setattr(notices, "notify", register_before_the_second)
+    reminders.delay(case.tenant.id)
+    assert at_the_desk == [2]
+    with dbtx(case.tenant) as db:
+        reminded = db.scalars(select(Registration.number).join(Communication, Communication.registration_id ==
+                                                               Registration.id).order_by(Registration.number))
+        assert list(reminded) == [1, 3]
+    reminders.delay(case.tenant.id)  # a second run sends neither again
+    assert len(sent_notices(dbtx, case, "promemoria")) == 2
 
 
 def test_the_documents_request_sends_once_what_the_secretariat_picked(case, admin, as_user, dbtx):

@@ -29,6 +29,10 @@ def test_the_compose_page_offers_the_parties_with_their_addresses(case, as_user,
     ({"modello": "modello_inesistente"}, "Il modello scelto non esiste"),
     ({"modello": "convocazione_incontro"}, "fissi prima l'incontro nell'agenda"),
     ({"documento": "999999"}, "non è più nel fascicolo"),
+    ({"testo": "{{ 'x' * 10**10 }}"}, "il risultato sarebbe troppo grande"),
+    ({"testo": "{% for a in range(10000) %}{% for b in range(10000) %}{% endfor %}{% endfor %}"},
+     "richiede troppi passaggi"),
+    ({"testo": "{{ " + "(" * 200 + "1" + ")" * 200 + " }}"}, "troppe parentesi"),
 ])
 def test_bad_input_is_refused_and_nothing_is_protocolled_nor_queued(case, as_user, post_compose, dbtx, change,
                                                                     message):

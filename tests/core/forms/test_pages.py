@@ -100,6 +100,23 @@ def test_a_template_with_problems_is_refused_with_their_place_and_nothing_stored
     assert snapshot() == before and stored_files() == files
 
 
+@pytest.mark.parametrize("body, problem", [
+    ("<text:p>{% for a in range(10000) %}{% for b in range(10000) %}{{ a }}{% endfor %}{% endfor %}</text:p>",
+     "richiede troppi passaggi: un ciclo o un calcolo è troppo lungo"),
+    ("<text:p>{{ debitore.nominativo * 10**10 }}</text:p>", "il risultato sarebbe troppo grande"),
+    ('<text:section text:name="Condizioni" xmlns:xlink="http://www.w3.org/1999/xlink"><text:section-source '
+     'xlink:href="file:///etc/passwd"/></text:section>',
+     "il documento contiene un collegamento esterno per una sezione («file:///etc/passwd»): inserisca il contenuto nel "
+     "documento invece di collegarlo"),
+])
+def test_a_template_that_would_stall_the_server_or_fetch_files_is_refused(as_user, snapshot, body, problem):
+    testapp = as_user("segreteria")
+    before = snapshot()
+    page = upload(testapp, "preventivo", odt(body), status=400)
+    assert problem in page.html.select_one("#problems").text
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize("files, message", [
     ([], "Selezioni il file del modello"),
     ([("file", "lettera.pdf", samples.pdf("x"))], "deve essere un documento di testo OpenDocument"),

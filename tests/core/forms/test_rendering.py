@@ -1,11 +1,13 @@
 """Rendering with secretary: strict placeholders, the place of every problem, table loops, escaping."""
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 
 import pytest
 
+from occ_core.forms import rendering
 from occ_core.forms.context import sample_context
 from occ_core.forms.rendering import TemplateProblem, check_template, render_odt
 
@@ -109,6 +111,14 @@ def test_unknown_placeholders_are_refused_with_their_place():
     ("<text:p>{{ ''.__class__.__mro__ }}</text:p>",
      "«{{ ''.__class__.__mro__ }}» in paragrafo 1 del testo («{{ ''.__class__.__mro__ }}»): usa un'operazione non "
      "consentita nei modelli"),
+    ("<text:p>{{ 'x' * 10**10 }}</text:p>",
+     "«{{ 'x' * 10**10 }}» in paragrafo 1 del testo («{{ 'x' * 10**10 }}»): il risultato sarebbe troppo grande (oltre "
+     "100.000 caratteri o elementi)"),
+    ("<text:p>{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}</text:p>",
+     "«{% for a in range(100000) %}» in paragrafo 1 del testo («{% for a in range(100000) %}{% for b in "
+     "range(100000) %}x{% endfor %}{% endfor %}»): range() può contare al massimo 10.000 numeri"),
+    ("<text:p>{% for a in range(10000) %}{% for b in range(10000) %}x{% endfor %}{% endfor %}</text:p>",
+     "richiede troppi passaggi: un ciclo o un calcolo è troppo lungo"),
 ])
 def test_syntax_and_structure_problems_are_refused_with_their_place(body, expected):
     template = odt(body)
@@ -155,3 +165,12 @@ def test_word_splits_and_smart_quotes_are_mended():
     template = odt('<text:p>{{ debi<text:span>tore.cog</text:span>nome }} e <text:span>{{ debitore.</text:span>'
                    'nome }}{% if debitore.persona == “fisica” %} (persona fisica){% endif %}</text:p>')
     assert odt_text(render_odt(template, CONTEXT)) == "Rossi e Mario (persona fisica)"
+
+
+def test_a_template_is_compiled_once_and_kept_by_its_digest_alone():
+    template = odt("<text:p>{{ debitore.nominativo }}</text:p>")
+    rendering._compiled.cache_clear()
+    first = rendering.compiled(template)
+    assert rendering.compiled(bytes(bytearray(template))) is first  # the same content, another object
+    assert rendering._compiled(hashlib.sha256(template).hexdigest()) is first
+    assert rendering._compiled.cache_info()[:2] == (2, 1)  # hits, misses

@@ -1,18 +1,20 @@
 """Sending: through the outbox in batches to a real SMTP server, once per address, each copy with its own
-unsubscribe link; the rate limit, concurrent batches, unsubscribing while sending, scheduled starts."""
+unsubscribe link; the rate limit, concurrent batches, unsubscribing while sending (and twice at once), scheduled
+starts, a cancellation racing the start."""
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from email import message_from_bytes, policy
 from urllib.parse import urlsplit
 
 import transaction
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from occ_core.background import celery_app
 from occ_core.db import transactional_session, utcnow
 from occ_core.dispatch import services as dispatch
 from occ_core.dispatch.models import CANCELLED, SENT, Delivery, OutboxMessage
-from occ_core.newsletter import services
+from occ_core.newsletter import services, subscriptions
 from occ_core.newsletter.models import Newsletter, Unsubscribe
 from occ_core.testing.factories import csrf_token, login
 from occ_core.testing.polling import wait_for
@@ -186,3 +188,65 @@ def test_a_scheduled_newsletter_starts_when_due(order, draft, dbtx, smtp_server)
     assert {m.content.count(b"Subject: Dovuta") for m in smtp_server.messages} == {1}
     assert (state_of(dbtx, order.tenant, due), state_of(dbtx, order.tenant, later)) == ("inviata", "programmata")
     assert celery_app.tasks["newsletter.start_due"].delay(None).get() == 0
+
+
+def test_a_cancellation_loaded_before_the_start_committed_still_stops_the_queue(
+        order, draft, dbtx, registry, smtp_server):
+    """The page that cancels read the newsletter still «programmata»; meanwhile the start task queued the
+    message and committed, and its first batch (one a minute) is being delivered: what is still queued stays."""
+    with dbtx() as db:
+        services.save_rate(db.merge(order.tenant), "1")
+    newsletter_id = draft()
+    with dbtx(order.tenant) as db:
+        services.schedule(db, order.tenant, db.get(Newsletter, newsletter_id), None)
+    delivering, cancelled, receive = threading.Event(), threading.Event(), smtp_server.handle_DATA
+
+    async def wait_for_the_cancellation(server, session, envelope):
+        delivering.set()
+        cancelled.wait(timeout=30)
+        return await receive(server, session, envelope)
+
+    smtp_server.handle_DATA = wait_for_the_cancellation
+    task = threading.Thread(target=celery_app.tasks["newsletter.start"].delay, args=(order.tenant.id, newsletter_id))
+    tm = transaction.TransactionManager(explicit=True)
+    try:
+        with tm:
+            db = transactional_session(registry["db.session_factory"], tm, order.tenant.id)
+            loaded = db.get(Newsletter, newsletter_id)
+            assert (loaded.state, loaded.message_id) == ("programmata", None)
+            task.start()
+            assert delivering.wait(timeout=30)
+            outcome = services.cancel(db, loaded)
+    finally:
+        cancelled.set()
+        if task.ident is not None:
+            task.join()
+    assert len(smtp_server.messages) == 1
+    assert sorted(statuses(dbtx, order.tenant).values()) == [CANCELLED, CANCELLED, SENT]
+    assert state_of(dbtx, order.tenant, newsletter_id) == "annullata"
+    assert outcome == ("in_invio", 2)  # what the page tells: the sending was stopped, two copies not sent
+
+
+def waiting_for_a_lock(dbtx) -> bool:
+    """Whether a connection to the test database waits for a lock another transaction holds (PostgreSQL)."""
+    with dbtx() as db:
+        return bool(db.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                   "AND wait_event_type = 'Lock'")))
+
+
+def test_two_unsubscribe_requests_at_once_are_both_answered(testapp, order, draft, dbtx, registry):
+    """The mail program's one-click and the recipient's own click arrive together: the second finds the first's
+    row written but not yet committed, waits for it, and is answered too."""
+    newsletter_id, address = draft(), "mario.rossi@studio.it"
+    link = link_path(subscriptions.unsubscribe_url(registry.settings, order.tenant, newsletter_id, address))
+    with dbtx(order.tenant) as db:
+        postgresql = db.get_bind().dialect.name == "postgresql"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with dbtx(order.tenant) as first:
+            subscriptions.unsubscribe(first, order.tenant.id, address, newsletter_id)
+            second = pool.submit(testapp.post, link, **ONE_CLICK)
+            # SQLite has one writer at a time: there the second simply waits for the first to commit.
+            assert not postgresql or wait_for(lambda: waiting_for_a_lock(dbtx))
+        assert "Iscrizione annullata" in second.result(timeout=30).text
+    with dbtx(order.tenant) as db:
+        assert [(u.email, u.newsletter_id) for u in db.scalars(select(Unsubscribe))] == [(address, newsletter_id)]

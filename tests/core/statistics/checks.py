@@ -47,7 +47,7 @@ def expected_report(db, tenant_id: int, year: int) -> dict:
     plain = Plain(db, tenant_id)
     found = {"origins": Counter(), "fates": Counter(), "received_by_procedure": Counter(),
              "assigned_by_procedure": Counter(), "reasons": Counter(), "derived_reasons": 0, "filed": 0,
-             "outcomes": Counter(), "courts": {}}
+             "outcomes": Counter(), "archived_after_assignment": 0, "courts": {}}
 
     def court(name):
         return found["courts"].setdefault(name or ministry.NO_COURT, Counter())
@@ -70,10 +70,11 @@ def expected_report(db, tenant_id: int, year: int) -> dict:
             found["filed"] += count
             court(court_name)["filed"] += count
             continue
-        if state == "ARCHIVIATA":
-            outcome = None if from_state in ASSIGNED_PHASE_START else "archiviata_dopo_nomina"
-        else:
-            outcome = OUTCOMES.get((state, procedure), OUTCOMES.get((state, None)))
+        if state == "ARCHIVIATA":  # the OCC's act, not the court's
+            if from_state not in ASSIGNED_PHASE_START:
+                found["archived_after_assignment"] += count
+            continue
+        outcome = OUTCOMES.get((state, procedure), OUTCOMES.get((state, None)))
         if outcome:
             found["outcomes"][outcome] += count
             court(court_name)["outcomes"] += count
@@ -84,7 +85,8 @@ def check_ministry(db, tenant_id: int, year: int) -> ministry.Report:
     report, expected = ministry.build(db, tenant_id, year), expected_report(db, tenant_id, year)
     for name in ("origins", "fates", "received_by_procedure", "assigned_by_procedure", "reasons", "outcomes"):
         assert +getattr(report, name) == +expected[name], name
-    assert (report.derived_reasons, report.filed) == (expected["derived_reasons"], expected["filed"])
+    assert (report.derived_reasons, report.filed, report.archived_after_assignment) == (
+        expected["derived_reasons"], expected["filed"], expected["archived_after_assignment"])
     lines = {line.court: Counter({key: getattr(line, key) for key, _label in ministry.COURT_COLUMNS})
              for line in report.court_lines()}
     assert {name: +counts for name, counts in lines.items()} == {name: +counts for name, counts in

@@ -177,13 +177,23 @@ def boundary_dossiers(generator: Generator):
         ("ARCHIVIATA", january, False, None)], "Tribunale di Pavia")
     # No history at all: pending ever since.
     make(december, "liquidazione_controllata", [], "Tribunale di Pavia")
+    # Archived on 31 December, a gestore appointed in January (the act of a dossier taken up again): archived in
+    # the year, not carried over into the next.
+    make(december, "liquidazione_controllata", [
+        ("ISTANZA_RICEVUTA", december, False, None), ("ARCHIVIATA", date(year, 12, 31), False, None),
+        ("GESTORE_NOMINATO", january, False, None)], "Tribunale di Pavia")
+    # Assigned in December, archived by the OCC in January: no outcome of the court in the next year.
+    make(december, "liquidazione_controllata", [
+        ("ISTANZA_RICEVUTA", december, False, None), ("GESTORE_NOMINATO", december, False, None),
+        ("ARCHIVIATA", january, False, None)], "Tribunale di Pavia")
 
 
 # (year, court) -> what the Tribunale di Pavia line, which only the handmade dossiers use, must show.
 BOUNDARY = {
-    BOUNDARY_YEAR: {"received": 4, "assigned": 1, "archived": 0, "pending": 3},
-    BOUNDARY_YEAR + 1: {"received": 0, "assigned": 1, "archived": 1, "pending": 1},
+    BOUNDARY_YEAR: {"received": 6, "assigned": 2, "archived": 1, "pending": 3, "outcomes": 0},
+    BOUNDARY_YEAR + 1: {"received": 0, "assigned": 1, "archived": 1, "pending": 1, "outcomes": 0},
 }
+HANDMADE = 6
 
 
 def generated_order(db, pm, slug: str, seed: int, count: int):
@@ -209,7 +219,7 @@ def generated_order(db, pm, slug: str, seed: int, count: int):
 
 @pytest.fixture
 def orders(dbtx, pm):
-    """«alfa» (250 generated dossiers and the 4 of the turn of the year) and «beta» (80 and 4, another seed),
+    """«alfa» (250 generated dossiers and the 6 of the turn of the year) and «beta» (80 and 6, another seed),
     each with a user per role (``<role>@<slug>.it``)."""
     with dbtx() as db:
         return generated_order(db, pm, "alfa", 11, 250), generated_order(db, pm, "beta", 29, 80)

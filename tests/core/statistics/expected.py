@@ -27,11 +27,15 @@ class Plain:
     def __init__(self, db, tenant_id):
         self.db, self.tenant_id = db, tenant_id
         self.postgresql = db.get_bind().dialect.name == "postgresql"
-        if self.postgresql:
-            self.day = "COALESCE(t.effective_on, CAST(t.at AT TIME ZONE 'Europe/Rome' AS DATE))"
-        else:
+        if not self.postgresql:
             db.connection().connection.driver_connection.create_function("test_italian_day", 1, _italian_day)
-            self.day = "COALESCE(t.effective_on, test_italian_day(t.at))"
+        self.day = self.day_of("t")
+
+    def day_of(self, alias):
+        """The date of the act of the transition ``alias``."""
+        if self.postgresql:
+            return f"COALESCE({alias}.effective_on, CAST({alias}.at AT TIME ZONE 'Europe/Rome' AS DATE))"
+        return f"COALESCE({alias}.effective_on, test_italian_day({alias}.at))"
 
     def rows(self, sql, **params):
         return [tuple(row) for row in self.db.execute(text(sql), {"tenant": self.tenant_id, **params})]
@@ -111,20 +115,21 @@ class Plain:
             f"WHERE d.tenant_id = :tenant AND d.filed_on <= :end GROUP BY d.id, d.filed_on, d.procedure, d.court) "
             f"SELECT procedure, court, CASE WHEN filed_on >= :start THEN 'received' ELSE 'carried' END, "
             f"CASE WHEN assigned <= :end THEN 'assigned' WHEN archived <= :end THEN 'archived' ELSE 'pending' END "
-            f"FROM p WHERE filed_on >= :start OR (assigned IS NULL AND archived IS NULL) "
-            f"OR COALESCE(assigned, archived) >= :start", start=start, end=end)
+            f"FROM p WHERE filed_on >= :start OR ((assigned IS NULL OR assigned >= :start) "
+            f"AND (archived IS NULL OR archived >= :start))", start=start, end=end)
         found = {}
         for row in rows:
             found[row] = found.get(row, 0) + 1
         return found
 
     def archived(self, year):
-        """[(state archived from, reason typed)] of the istanze archived in ``year`` and never assigned."""
+        """[(state archived from, reason typed)] of the istanze archived in ``year`` and not assigned by its end."""
         return self.rows(
             f"SELECT t.from_state, t.reason FROM dossiers d JOIN dossier_transitions t ON t.dossier_id = d.id "
             f"WHERE d.tenant_id = :tenant AND t.to_state = 'ARCHIVIATA' AND {self.day} BETWEEN :start AND :end "
             f"AND NOT EXISTS (SELECT 1 FROM dossier_transitions x WHERE x.dossier_id = d.id "
-            f"AND x.to_state NOT IN {PRE})", start=date(year, 1, 1), end=date(year, 12, 31))
+            f"AND x.to_state NOT IN {PRE} AND {self.day_of('x')} <= :end)",
+            start=date(year, 1, 1), end=date(year, 12, 31))
 
     def court_acts(self, year):
         """{(procedure, court, state, from_state): dossiers} of the court's acts and filings dated in ``year``."""
