@@ -321,7 +321,7 @@ class _BoundedCodeGenerator(CodeGenerator):
             self.write(", ")
         self.write(")")
 
-    def _counted(self, visit, node, frame) -> None:
+    def _weighed(self, visit, node, frame) -> None:
         self.write("environment.counted(0, ")
         visit(node, frame)
         self.write(")")
@@ -347,17 +347,17 @@ class _BoundedCodeGenerator(CodeGenerator):
     @optimizeconst
     def visit_Concat(self, node: nodes.Concat, frame) -> None:
         joined = nodes.Concat([_counted_node(part) for part in node.nodes], lineno=node.lineno)
-        self._counted(super().visit_Concat, joined, frame)
+        self._weighed(super().visit_Concat, joined, frame)
 
     def visit_List(self, node: nodes.List, frame) -> None:
-        self._counted(super().visit_List, node, frame)
+        self._weighed(super().visit_List, node, frame)
 
     def visit_Dict(self, node: nodes.Dict, frame) -> None:
-        self._counted(super().visit_Dict, node, frame)
+        self._weighed(super().visit_Dict, node, frame)
 
     def visit_Tuple(self, node: nodes.Tuple, frame) -> None:
         if node.ctx == "load":
-            self._counted(super().visit_Tuple, node, frame)
+            self._weighed(super().visit_Tuple, node, frame)
         else:  # the names a {% for %} or {% set %} assigns
             super().visit_Tuple(node, frame)
 

@@ -73,9 +73,9 @@ def test_a_hundred_parentheses_are_a_mistake_in_the_text_not_a_crash():
 
 
 def test_what_a_letter_ordinarily_does_renders_as_in_jinja():
-    source = ("{{ nomi|join(', ') }}; {{ importi|sum }}; {{ 'Gentile %s' % nomi[0] }}; {{ nomi[1]|replace(' ', '_') }}; "
-              "[{{ 'x'|center(5) }}]; {{ 'ROSSI'.lower().title() }}; {{ 'n.' ~ 5 ~ '/2026' }}; {{ '%05.1f'|format(3.14) }}; "
-              "{% for a, b in [(1, 2)] %}{{ a + b }}{% endfor %}; {{ (2 ** 10) * 3 }}; {{ range(3)|list }}; "
+    source = ("{{ nomi|join(', ') }}; {{ importi|sum }}; {{ 'Gentile %s' % nomi[0] }}; "
+              "{{ nomi[1]|replace(' ', '_') }}; [{{ 'x'|center(5) }}]; {{ 'ROSSI'.lower().title() }}; "
+              "{{ 'n.' ~ 5 ~ '/2026' }}; {{ '%05.1f'|format(3.14) }}; {% for a, b in [(1, 2)] %}{{ a + b }}{% endfor %}; {{ (2 ** 10) * 3 }}; {{ range(3)|list }}; "
               "{% set ns = namespace(totale=0) %}{% for i in importi %}{% set ns.totale = ns.totale + i %}{% endfor %}"
               "{{ ns.totale }}; {{ {'a': 1}['a'] }}; {{ nomi|map('upper')|join('/') }}")
     assert render(source, nomi=["Anna Verdi", "Carlo Bruni"], importi=[10, 20]) == (

@@ -42,8 +42,8 @@ def test_embedded_content_and_hyperlinks_are_accepted():
     (f'<text:p><draw:frame {DRAW} {XLINK}><draw:object xlink:href="file:///srv/foglio.ods"/></draw:frame></text:p>',
      "un oggetto", "file:///srv/foglio.ods"),
     # Another prefix for the same namespaces does not hide the element.
-    ('<x:section-source xmlns:x="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:l="http://www.w3.org/1999/xlink" '
-     'l:href="smb://server/condiviso/testo.odt"/>', "una sezione", "smb://server/condiviso/testo.odt"),
+    ('<x:section-source xmlns:x="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+     'xmlns:l="http://www.w3.org/1999/xlink" l:href="smb://server/condiviso/testo.odt"/>', "una sezione", "smb://server/condiviso/testo.odt"),
     ('<text:dde-connection-decls><text:dde-connection-decl office:name="d" office:dde-application="soffice" '
      'office:dde-topic="/etc/passwd" office:dde-item="x"/></text:dde-connection-decls>',
      "dati di un altro programma (DDE)", "/etc/passwd"),
