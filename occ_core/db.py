@@ -78,6 +78,16 @@ def _scope_queries(execute_state):
     execute_state.statement = execute_state.statement.options(*tenant_criteria(tenant_id))
 
 
+def read_named_order(session: Session, statement, params: dict):
+    """Run a read that names its Order itself (built with ``all_tenants``) on the session's connection,
+    without the ORM's machinery: for the counts that every page shows it costs more than the count."""
+    if not statement.get_execution_options().get("all_tenants"):
+        raise TenantViolation("only statements that name their Order skip the scoping")
+    if session.autoflush:
+        session.flush()  # as the ORM would before a query: pending changes are counted
+    return session.connection().execute(statement, params)
+
+
 def _stamp_and_guard(session, flush_context, instances):
     tenant_id = session.info.get("tenant_id")
     if tenant_id is None:

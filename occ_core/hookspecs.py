@@ -102,7 +102,11 @@ def occ_module_disabled(tenant, module, dbsession):
 
 @hookspec
 def occ_navigation_items(request):
-    """Return ``NavItem`` entries for the Order's menu; check ``request.has_permission`` yourself."""
+    """Return ``NavItem`` entries for the Order's menu; check ``request.has_permission`` yourself.
+
+    The menu depends only on the Order's configuration (active modules, permissions of each role) and the
+    user's role: it is built once for each of them per web process and reused until that configuration
+    changes. Read nothing else here; a live figure goes in ``NavItem.count``."""
 
 
 @hookspec

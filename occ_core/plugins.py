@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from typing import Any, Callable
 from importlib.metadata import entry_points, version, PackageNotFoundError
 
 import pluggy
@@ -58,11 +59,16 @@ class ModuleInfo:
 
 @dataclass(frozen=True)
 class NavItem:
+    """An entry of the Order's menu. The menu is built once per Order configuration, role and host and kept
+    (see ``occ_core.web.menu``), so an entry holds no live figure itself: ``count(request)``, when given, is
+    called on every page and shown after the label, "Richieste iscritti (3)"."""
+
     label: str
     url: str
     icon: str = "it-folder"
     order: int = 100
     active_prefix: str = ""
+    count: Callable[[Any], int] | None = None
 
 
 @dataclass(frozen=True)

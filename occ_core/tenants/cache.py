@@ -77,6 +77,8 @@ class OrderConfig:
     # user id -> role id, None for a non-member; filled as users come.
     roles: dict[int, int | None] = field(default_factory=dict)
     key: tuple | None = None  # (stamp, day); None when built for one session only
+    # (role id, host URL) -> the Order's menu, see occ_core.web.menu
+    menus: dict[tuple, object] = field(default_factory=dict)
 
     def role_of(self, db, tenant_id: int, user_id: int) -> int | None:
         try:

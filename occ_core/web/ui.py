@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-from urllib.parse import urlsplit
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -99,34 +98,6 @@ def csv_response(rows, filename: str) -> Response:
     response = Response(body=csv_bytes(rows), content_type="text/csv", charset="utf-8")
     response.content_disposition = f'attachment; filename="{filename}"'
     return response
-
-
-def is_active(request, url: str, prefix: str = "") -> bool:
-    # Menu URLs are absolute for Orders and relative for the operator: compare paths.
-    path = request.path  # WebOb quotes it anew on every access
-    return path == urlsplit(url).path or (bool(prefix) and path.startswith(prefix))
-
-
-def nav_items(request) -> list:
-    """The menu of the request (``request.nav_items``), which the layout and the dashboard both show."""
-    return request.nav_items
-
-
-def build_nav_items(request) -> list:
-    """The menu: the Order's (filled by hooks of the core and of the active modules) or the operator's."""
-    if request.identity is None:
-        return []
-    if request.tenant is not None and request.role_id is not None:
-        groups = request.hooks.occ_navigation_items(request=request)
-        return sorted((item for group in groups for item in group or ()), key=lambda item: item.order)
-    if request.path.startswith("/admin") and request.identity.is_operator:
-        from occ_core.plugins import NavItem
-
-        return [NavItem("Ordini", "/admin", order=10, active_prefix="/admin/tenants"),
-                NavItem("Posta in uscita", "/admin/outbox", order=20, active_prefix="/admin/outbox"),
-                NavItem("Posta locale", "/admin/mail", order=25, active_prefix="/admin/mail"),
-                NavItem("Registro accessi", "/admin/audit", order=30, active_prefix="/admin/audit")]
-    return []
 
 
 PER_PAGE = 50

@@ -76,5 +76,5 @@ def includeme(config):
     config.add_route("home", "/")
     config.add_tenant_route("dashboard", "/")
     config.add_tenant_route("tenant_logo", "/logo")
-    config.add_request_method(ui.build_nav_items, "nav_items", reify=True)
+    config.include("occ_core.web.menu")
     config.scan("occ_core.web.views")

@@ -110,3 +110,25 @@ def test_relay_excludes_disabled_modules(pm):
 def test_beat_schedule_comes_from_hooks():
     entry = celery_app.conf.beat_schedule["prova-tick"]
     assert entry["task"] == "occ.fan_out" and entry["args"] == ("prova.tick", "prova")
+
+
+def test_menu_is_asked_once_per_configuration_and_its_figures_stay_live(testapp, two_orders, dbtx, pm):
+    on, _off = two_orders
+    login(testapp, "on@example.it")
+    first, second = testapp.get("/attivo/"), testapp.get("/attivo/")
+    sample_module.CALLS.append(("event", "prova.fatto", on.id))
+    third = testapp.get("/attivo/")
+    assert sample_module.CALLS.count(("nav", "attivo")) == 1
+    assert [">Prova (0)<" in page.text for page in (first, second)] == [True, True]
+    assert ">Prova (1)<" in third.text
+    dossiers = testapp.get("/attivo/dossiers")
+    # The rendered menu is kept per active entry: the current page is marked wherever it is.
+    assert dossiers.html.find("a", attrs={"aria-current": "page"}).get_text(strip=True) == "Pratiche"
+    assert testapp.get("/attivo/").html.find("a", attrs={"aria-current": "page"}).get_text(strip=True) == "Cruscotto"
+    with dbtx(on) as db:
+        tenants.set_module_enabled(db, pm, db.merge(on), "prova", False)
+    assert "Prova" not in testapp.get("/attivo/").text
+    with dbtx(on) as db:
+        tenants.set_module_enabled(db, pm, db.merge(on), "prova", True)
+    assert ">Prova (1)<" in testapp.get("/attivo/").text
+    assert sample_module.CALLS.count(("nav", "attivo")) == 2

@@ -46,3 +46,19 @@ def test_the_unscoped_lookups_of_every_request_can_reach_no_row_of_an_order():
 
 def tables_read(statement) -> list[str]:
     return re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", str(statement))
+
+
+def test_reads_that_name_their_order_skip_the_orm_but_see_pending_changes(dbtx, pm):
+    import pytest
+
+    with dbtx() as db:
+        alfa = make_tenant(db, pm, "alfa")
+    counted = (select(func.count()).select_from(Role).where(Role.tenant_id == alfa.id)
+               .execution_options(all_tenants=True))
+    with dbtx(alfa) as db:
+        before = occ_db.read_named_order(db, counted, {}).scalar_one()
+        db.add(Role(tenant_id=alfa.id, code="archivista", name="Archivista"))
+        # Not flushed yet: the read flushes first, as the ORM would.
+        assert occ_db.read_named_order(db, counted, {}).scalar_one() == before + 1
+        with pytest.raises(occ_db.TenantViolation):
+            occ_db.read_named_order(db, select(func.count()).select_from(Role), {})

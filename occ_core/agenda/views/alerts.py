@@ -15,6 +15,7 @@ from occ_core.agenda.services import rome_moment
 from occ_core.agenda.views import TEMPLATES
 from occ_core.agenda.views.calendar import display
 from occ_core.clock import today
+from occ_core.db import read_named_order
 from occ_core.deadlines.catalogue import WHO
 from occ_core.deadlines.preferences import window_days
 from occ_core.deadlines.queries import ALERT_COUNTS, alert_parameters, due_soon, overdue
@@ -50,7 +51,7 @@ def alerts(request):
 def widget(request) -> Widget:
     """Today's appointments, deadlines due within the Order's window and overdue ones (one statement)."""
     now, db, window = today(), request.dbsession, window_days(request.tenant)
-    events, late, soon = db.execute(_WIDGET_COUNTS, {
+    events, late, soon = read_named_order(db, _WIDGET_COUNTS, {
         "start": rome_moment(now, time(0)), "end": rome_moment(now + timedelta(days=1), time(0)),
         **alert_parameters(request.tenant.id, now, window)}).one()
     items = [Markup("<p class='mb-1'>Appuntamenti di oggi: <strong>{}</strong></p>").format(events)]

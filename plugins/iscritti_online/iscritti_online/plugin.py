@@ -69,9 +69,9 @@ def occ_navigation_items(request):
         items.append(NavItem("I miei dati", request.route_url("iscritti_online.profile", tenant=slug),
                              icon="it-user", order=15, active_prefix=f"/{slug}/iscritti/profilo"))
     if request.has_permission(REVIEW):
-        items.append(NavItem(f"Richieste iscritti ({_pending_count(request)})",
-                             request.route_url("iscritti_online.requests", tenant=slug),
-                             icon="it-inbox", order=25, active_prefix=f"/{slug}/iscritti/richieste"))
+        items.append(NavItem("Richieste iscritti", request.route_url("iscritti_online.requests", tenant=slug),
+                             icon="it-inbox", order=25, active_prefix=f"/{slug}/iscritti/richieste",
+                             count=_pending_count))
     elif request.has_permission(SETTINGS):
         items.append(NavItem("Area riservata iscritti", request.route_url("iscritti_online.settings", tenant=slug),
                              icon="it-settings", order=25, active_prefix=f"/{slug}/iscritti/impostazioni"))

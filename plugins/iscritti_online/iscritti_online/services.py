@@ -13,7 +13,7 @@ from occ_core.accounts.models import Membership, UsedLinkToken, User
 from occ_core.accounts.passwords import hash_password
 from occ_core.accounts.roles import add_membership, membership_of
 from occ_core.accounts.services import create_user, normalize_email, user_by_email
-from occ_core.db import utcnow
+from occ_core.db import read_named_order, utcnow
 from occ_core.dispatch.services import queue_email
 from occ_core.errors import UserError
 from occ_core.registrants.display import display_value
@@ -305,7 +305,7 @@ _PENDING_COUNT = (select(func.count()).select_from(ChangeRequest)
 
 
 def pending_count(db, tenant) -> int:
-    return db.scalar(_PENDING_COUNT, {"tenant_id": tenant.id})
+    return read_named_order(db, _PENDING_COUNT, {"tenant_id": tenant.id}).scalar_one()
 
 
 def history(db, registrant: Registrant) -> list[ChangeRequest]:

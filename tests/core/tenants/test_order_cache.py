@@ -68,7 +68,9 @@ def torino(dbtx, pm, testapp):
 
 
 def menu(testapp) -> list[str]:
-    return [a.text.strip() for a in testapp.get("/torino/").html.select("#main-nav a.nav-link")]
+    """The menu's labels, without their live figures ("Prova (0)")."""
+    return [re.sub(r" \(\d+\)$", "", a.text.strip())
+            for a in testapp.get("/torino/").html.select("#main-nav a.nav-link")]
 
 
 def stamp(db, tenant) -> str:
