@@ -82,14 +82,15 @@ def captured_sql(engine, fn):
     return statements
 
 
-def bench_list(app, registry, repeat):
+def bench_list(app, registry, repeat, only=()):
     engine, factory = registry["db.engine"], registry["db.session_factory"]
     client = TestApp(app)
     login(client, EMAIL, PASSWORD)
     with factory() as db:
         tenant = tenants.get_tenant(db, SLUG)
         bind_tenant(db, tenant.id)
-        searches = cases(db, tenant.id)
+        searches = [(label, params) for label, params in cases(db, tenant.id)
+                    if not only or any(word in label for word in only)]
     print(f"{'ricerca':34} {'righe':>7} {'pagina p50/p95':>16} {'servizio p50/p95':>18} {'SQL p50/p95':>14}"
           f" {'pag/SQL':>8} {'serv/SQL':>9}")
     raw = engine.raw_connection()
@@ -115,7 +116,8 @@ def bench_list(app, registry, repeat):
                 cursor = raw.cursor()
                 for statement, parameters in statements:
                     cursor.execute(statement, parameters)
-                    cursor.fetchall()
+                    if cursor.description:  # not for a SET
+                        cursor.fetchall()
                 cursor.close()
 
             sql = timed(replay, repeat)
@@ -173,12 +175,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--only", nargs="+", default=(), metavar="WORD",
+                        help="only the searches whose label contains one of these words (e.g. gestore libera)")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--per-client", type=int, default=50)
     parser.add_argument("--skip-numbering", action="store_true")
     args = parser.parse_args()
     app = make_app({"sqlalchemy.url": args.database_url, "celery.task_always_eager": "true"})
-    bench_list(app, app.registry, args.repeat)
+    bench_list(app, app.registry, args.repeat, args.only)
     if not args.skip_numbering:
         bench_numbering(app.registry, args.clients, args.per_client)
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
+from markupsafe import Markup, escape
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from webob.multidict import MultiDict
 
 from occ_core.audit.services import audit
@@ -40,20 +41,38 @@ def _query(filters: listing.DossierFilters, sort: str) -> dict[str, str]:
     return query
 
 
+# The list's form and saved filters, on every visit: built once, naming the Order themselves (so the automatic
+# tenant criteria, which cost more than these small reads, are skipped).
+_GESTORI = (select(Gestore.id, Registrant.last_name, Registrant.first_name)
+            .join(Registrant, Registrant.id == Gestore.registrant_id)
+            .where(Gestore.tenant_id == bindparam("tenant_id"), Registrant.tenant_id == bindparam("tenant_id"))
+            .order_by(Registrant.last_name, Registrant.first_name)
+            .execution_options(all_tenants=True))
+_SAVED_FILTERS = (select(SavedFilter.id, SavedFilter.name, SavedFilter.query)
+                  .where(SavedFilter.tenant_id == bindparam("tenant_id"), SavedFilter.user_id == bindparam("user_id"))
+                  .order_by(SavedFilter.name)
+                  .execution_options(all_tenants=True))
+
+
 def _gestori(request) -> list[tuple[str, str]]:
     """(id, name) of the Order's gestori, for the filter; plain columns, as the list is long."""
     if not request.has_permission("gestori:gestore:view"):
         return []
-    rows = request.dbsession.execute(
-        select(Gestore.id, Registrant.last_name, Registrant.first_name)
-        .join(Registrant, Registrant.id == Gestore.registrant_id)
-        .order_by(Registrant.last_name, Registrant.first_name))
+    rows = request.dbsession.execute(_GESTORI, {"tenant_id": request.tenant.id})
     return [(str(gestore_id), f"{last_name} {first_name}") for gestore_id, last_name, first_name in rows]
 
 
-def _saved_filters(request) -> list[SavedFilter]:
-    return list(request.dbsession.scalars(
-        select(SavedFilter).where(SavedFilter.user_id == request.identity.id).order_by(SavedFilter.name)))
+def _saved_filters(request) -> list:
+    """The user's saved filters: (id, name, query) rows."""
+    return request.dbsession.execute(
+        _SAVED_FILTERS, {"tenant_id": request.tenant.id, "user_id": request.identity.id}).all()
+
+
+def _options(choices, chosen: str) -> Markup:
+    """The <option>s of one of the filters' selects, ``chosen`` selected. Built here: through the template,
+    the 49 states and the Order's gestori took longer than many a search."""
+    return Markup("".join(f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>'
+                          f"{escape(label)}</option>" for value, label in choices))
 
 
 def _list_url(request, query: dict | None = None, route: str = "dossiers") -> str:
@@ -62,14 +81,21 @@ def _list_url(request, query: dict | None = None, route: str = "dossiers") -> st
 
 def _page_values(request, params, **extra) -> dict:
     """The list page for the query ``params``; bad filters give their messages and status 400."""
+    form = {name: params.get(name, "") for name in (*listing.DossierFilters.__dataclass_fields__, *LIST_PARAMS)}
+    states = {code: procedures.state_label(request.tenant, code) for code in procedures.STATES}
+    procedure_labels = {code: procedure.label for code, procedure in procedures.PROCEDURES.items()}
+    gestori = _gestori(request)
     values = {
-        "page_title": "Pratiche", "form": {name: params.get(name, "") for name in
-                                           (*listing.DossierFilters.__dataclass_fields__, *LIST_PARAMS)},
-        "states": {code: procedures.state_label(request.tenant, code) for code in procedures.STATES},
-        "procedure_labels": {code: p.label for code, p in procedures.PROCEDURES.items()},
-        "regimes": procedures.REGIMES, "sorts": {code: label for code, (label, _order) in listing.SORTS.items()},
-        "gestori": _gestori(request), "saved_filters": _saved_filters(request), "errors": {},
-        "dossiers": [], "pager": None, "more_than": None, "query": "", "filtered": False, "save_error": None, "save_name": "",
+        "page_title": "Pratiche", "form": form, "states": states, "procedure_labels": procedure_labels,
+        "gestori": gestori, "options": {
+            "state": _options(states.items(), form["state"]),
+            "procedure": _options(procedure_labels.items(), form["procedure"]),
+            "regime": _options(procedures.REGIMES.items(), form["regime"]),
+            "gestore": _options(gestori, form["gestore"]),
+            "sort": _options(((code, label) for code, (label, _keys) in listing.SORTS.items()), form["sort"]),
+        },
+        "saved_filters": _saved_filters(request), "errors": {}, "dossiers": [], "pager": None, "more_than": None,
+        "query": "", "filtered": False, "save_error": None, "save_name": "",
         "can_create": request.has_permission("dossier:dossier:create"),
     }
     values.update(extra)
@@ -82,10 +108,10 @@ def _page_values(request, params, **extra) -> dict:
     page = _page_number(params)
     rows, total = listing.search(request.dbsession, filters, sort, page, PER_PAGE, exact=False)
     query = _query(filters, sort)
-    values.update(more_than=listing.count_cap(filters) if total > listing.count_cap(filters) else None,
-                  
-        dossiers=rows, pager=ui.Pager(request, min(page, listing.last_page(total, PER_PAGE)), total, rows, PER_PAGE),
-        query=urlencode(query), filtered=filters.active,
+    cap = listing.count_cap(filters)
+    values.update(
+        more_than=cap if total > cap else None, dossiers=rows, query=urlencode(query), filtered=filters.active,
+        pager=ui.Pager(request, min(page, listing.last_page(total, PER_PAGE)), total, rows, PER_PAGE),
         export_url=_list_url(request, query, "dossiers_export"), print_url=_list_url(request, query, "dossiers_print"))
     return values
 

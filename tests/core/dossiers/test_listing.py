@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from occ_core.audit.models import AuditEntry
-from occ_core.dossiers import listing, summary
+from occ_core.dossiers import listing, procedures, summary
 from occ_core.dossiers.models import Dossier, SavedFilter
 from occ_core.gestori.models import Appointment
+from occ_core.tenants.models import Tenant
 from occ_core.testing.factories import counted_queries, csrf_token, login, make_tenant
 
 from .conftest import appoint
@@ -143,16 +144,20 @@ def test_text_searches_use_their_index_on_postgresql(dbtx, order, register, filt
     ("-debtor", ["3/2025", "1/2025", "1/2024", "2/2025"]),
     ("state", ["1/2025", "1/2024", "2/2025", "3/2025"]),
 ])
-def test_sort(dbtx, order, register, sort, expected):
+def test_sort(dbtx, order, register, monkeypatch, sort, expected):
     assert found(dbtx, order, sort=sort) == expected
-    # Few matches are sorted after filtering (see listing.search): the order is the same.
     with dbtx(order) as db:
-        for narrow in (False, True):
-            rows = db.scalars(listing.statement(db, listing.DossierFilters(), sort, narrow=narrow))
-            assert [dossier.reference for dossier in rows] == expected
+        assert [dossier.reference for dossier in db.scalars(listing.statement(db, listing.DossierFilters(), sort))] \
+            == expected
+    # Past the cap the page walks the index of the sort instead of sorting the matches: the same order.
+    monkeypatch.setattr(listing, "NARROW", 1)
+    assert found(dbtx, order, sort=sort) == expected
+    assert found(dbtx, order, sort=sort, year="2025") == [ref for ref in expected if ref.endswith("2025")]
 
 
-def test_pages_and_count(dbtx, order, register):
+@pytest.mark.parametrize("cap", [listing.NARROW, 2])  # matches sorted after filtering, or the sort's index walked
+def test_pages_and_count(dbtx, order, register, monkeypatch, cap):
+    monkeypatch.setattr(listing, "NARROW", cap)
     with dbtx(order) as db:
         everything = listing.DossierFilters()
         assert [d.reference for d in listing.search(db, everything, page=2, per_page=3)[0]] == ["1/2024"]
@@ -161,15 +166,39 @@ def test_pages_and_count(dbtx, order, register):
         assert ([d.reference for d in rows], total) == (["1/2024"], 4)
         rows, total = listing.search(db, listing.DossierFilters(debtor="rossi"), per_page=1)
         assert ([d.reference for d in rows], total) == (["1/2025"], 2)
+        assert listing.search(db, listing.DossierFilters(debtor="nessuno"), page=3) == ([], 0)
+
+
+def test_statements_of_a_page(registry, dbtx, order, register, monkeypatch):
+    """A search by words with few matches: one statement finds, counts, sorts and reads the page (its plans,
+    on PostgreSQL, made for the words). Other filters are counted first; past the cap a second statement reads
+    the page through the sort's index."""
+    def statements(filters, custom_plans):
+        with dbtx(order) as db, counted_queries(registry) as executed:
+            listing.search(db, filters, exact=False)
+            if db.get_bind().dialect.name == "postgresql":
+                mode = db.execute(text("SHOW plan_cache_mode")).scalar()
+                assert (mode == "force_custom_plan") == custom_plans
+        return [statement for statement in executed if not statement.startswith(("SET", "SHOW"))]
+
+    assert len(statements(listing.DossierFilters(debtor="rossi"), custom_plans=True)) == 1
+    assert len(statements(listing.DossierFilters(year=2025), custom_plans=False)) == 2
+    monkeypatch.setattr(listing, "NARROW", 1)
+    assert len(statements(listing.DossierFilters(year=2025), custom_plans=False)) == 2
+    assert len(statements(listing.DossierFilters(creditor="banca"), custom_plans=True)) == 2
 
 
 def test_the_page_stops_counting_past_the_cap(testapp, dbtx, order, register, monkeypatch):
     with dbtx(order) as db:
         assert listing.count(db, listing.DossierFilters(), cap=2) == 3
         assert listing.count(db, listing.DossierFilters(), cap=10) == 4
-        rows, total = listing.search(db, listing.DossierFilters(), per_page=2, exact=False)
-        assert (len(rows), total) == (2, 4)
     monkeypatch.setattr(listing, "NARROW", 2)
+    with dbtx(order) as db:
+        rows, total = listing.search(db, listing.DossierFilters(), per_page=2, exact=False)
+        assert ([d.reference for d in rows], total) == (["3/2025", "2/2025"], 3)
+        assert listing.search(db, listing.DossierFilters(), per_page=2)[1] == 4
+        rows, total = listing.search(db, listing.DossierFilters(year=2025), per_page=2, page=2, exact=False)
+        assert ([d.reference for d in rows], total) == (["1/2025"], 3)
     login(testapp, "consultazione@milano.it")
     page = testapp.get("/milano/dossiers")
     assert "Oltre 2 pratiche trovate" in " ".join(page.html.select_one("#result-count").text.split())
@@ -212,6 +241,31 @@ def test_list_page(testapp, dbtx, order, register):
     assert references(page) == ["1/2024", "1/2025"]
     assert page.html.select_one("#f-q")["value"] == "rossi"
     assert "2 pratiche trovate" in " ".join(page.html.select_one("#result-count").text.split())
+
+
+def test_the_filter_form_keeps_the_chosen_values(testapp, dbtx, order, register):
+    with dbtx() as db:
+        milano = db.get(Tenant, order.id)
+        milano.preferences = {**milano.preferences,
+                              procedures.STATE_LABELS_PREFERENCE: {"GESTORE_NOMINATO": "<Nominato> & co."}}
+        roma = db.scalar(select(Tenant).where(Tenant.slug == "roma"))
+    with dbtx(roma) as db:
+        appoint(db, db.scalar(select(Dossier)), last_name="Bruni")
+    login(testapp, "segreteria@milano.it")
+    page = testapp.get("/milano/dossiers", {"state": "GESTORE_NOMINATO", "gestore": str(register), "sort": "number"})
+    assert references(page) == ["2/2025"]
+
+    def chosen(select_id):
+        return [(option["value"], option.text) for option in page.html.select(f"#{select_id} option[selected]")]
+
+    assert chosen("f-state") == [("GESTORE_NOMINATO", "<Nominato> & co.")]
+    assert "&lt;Nominato&gt; &amp; co." in page.text
+    assert chosen("f-sort") == [("number", "Numero (dal più vecchio)")]
+    assert chosen("f-procedure") == chosen("f-regime") == []
+    # The Order's gestori only (Roma's is not offered).
+    assert [(option["value"], option.text) for option in page.html.select("#f-gestore option")] == [
+        ("", "Tutti"), (str(register), "Neri Paolo")]
+    assert chosen("f-gestore") == [(str(register), "Neri Paolo")]
 
 
 def page_dossier_id(dbtx, tenant, number, year=2025):
