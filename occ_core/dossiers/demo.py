@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import select
 from stdnum import luhn
 
+from occ_core.clock import ROME
 from occ_core.demo import FEMALE, LAST_NAMES, MALE, PLACES, STREETS, make_codice_fiscale
 from occ_core.dossiers import procedures
 
@@ -22,6 +23,12 @@ OCCUPATIONS = ["Impiegato", "Operaio", "Pensionato", "Commerciante", "Artigiano"
 COMPANY_FORMS = ["S.r.l.", "S.n.c.", "S.a.s.", "S.r.l.s."]
 COMPANY_TRADES = ["Edilizia", "Ristorazione", "Trasporti", "Impianti", "Abbigliamento", "Serramenti",
                   "Agricola", "Informatica"]
+
+
+def _office_hours(day: date) -> datetime:
+    """10:00 in Rome on ``day``: the demo's registrations and changes of state happen in office hours, and the
+    dossier's page, its history and its current state show the same time for the same event."""
+    return datetime.combine(day, time(10), tzinfo=ROME).astimezone(timezone.utc)
 
 
 def partita_iva(seed: int) -> str:
@@ -298,7 +305,7 @@ def load_demo_dossiers(db, registry, tenant, segreteria_id: int, referente_id: i
     rng = random.Random(2026)
     samples_ = sorted((sample_dossier(rng, 2021, today) for _ in range(DEMO_DOSSIERS)), key=lambda d: d.filed_on)
     for sample in samples_:
-        registered = datetime.combine(sample.filed_on, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=9)
+        registered = _office_hours(sample.filed_on)
         dossier = Dossier(
             tenant_id=tenant.id, year=sample.filed_on.year,
             number=numbering.allocate(db, tenant.id, sample.filed_on.year), registered_at=registered,
@@ -325,13 +332,12 @@ def load_demo_dossiers(db, registry, tenant, segreteria_id: int, referente_id: i
         previous = ""
         for state, when in sample.path:
             db.add(Transition(tenant_id=tenant.id, dossier_id=dossier.id, from_state=previous, to_state=state,
-                              at=datetime.combine(when, datetime.min.time(), tzinfo=timezone.utc)
-                              + timedelta(hours=10), user_id=segreteria_id,
+                              at=_office_hours(when), user_id=segreteria_id,
                               reason="Registrazione dell'istanza" if not previous else ""))
             previous = state
         last_state, last_when = sample.path[-1]
         dossier.state = last_state
-        dossier.state_changed_at = datetime.combine(last_when, datetime.min.time(), tzinfo=timezone.utc)
+        dossier.state_changed_at = _office_hours(last_when)
         if procedures.is_final(dossier.procedure, last_state):
             dossier.outcome, dossier.outcome_on, dossier.closed = last_state, last_when, True
         summary.refresh(dossier)

@@ -74,6 +74,15 @@ def text(limit: int, required: bool = False):
     return parse
 
 
+# "R.G. n. 123/2026": the summary and the documents print "R.G." before the number themselves.
+ROLL_PREFIX = re.compile(r"^r\.?\s*g(?:\.|\b|(?=\d))\s*(?:n°|(?:n|nr|num)(?:\.|\b|(?=\d)))?\s*", re.IGNORECASE)
+
+
+def court_case_number(value, label) -> str:
+    """The court's roll number (numero di ruolo generale) without the "R.G." that users often type."""
+    return ROLL_PREFIX.sub("", text(40)(value, label), count=1)
+
+
 def choice(options: Mapping[str, str], required: bool = True):
     def parse(value, label):
         result = as_text(value, label)

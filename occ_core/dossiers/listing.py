@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from occ_core.dossiers import procedures
 from occ_core.dossiers.models import SEARCH_WORDS, Creditor, Debtor, Dossier
+from occ_core.dossiers.numbering import REFERENCE
 from occ_core.errors import UserError
 from occ_core.gestori.models import Appointment, Gestore
 from occ_core.web.forms import parse_date
@@ -87,15 +88,19 @@ class DossierFilters:
             value = params.get(name, "")
             return value.strip()[:MAX_TEXT] if isinstance(value, str) else ""
 
-        for name in ("q", "gestore", "debtor", "creditor"):
+        for name, label in (("q", "Ricerca"), ("gestore", "Gestore"), ("debtor", "Debitore"),
+                            ("creditor", "Creditore")):
             values[name] = text(name)
-        number = text("number")
-        if "/" in number:  # "12/2025", as the register writes it
-            number, _, year = number.partition("/")
-            values["year"] = _integer(year.strip(), "year", "Anno", 1900, 2999, errors)
-        values["number"] = _integer(number.strip(), "number", "Numero", 1, 10 ** 9, errors)
-        if "year" not in values or values["year"] is None:
-            values["year"] = _integer(text("year"), "year", "Anno", 1900, 2999, errors)
+            if values[name] and not words(values[name]):
+                # Punctuation alone would match everything while the list says it is filtered.
+                errors[name] = f"{label}: indicare almeno una lettera o una cifra."
+        values["year"] = _integer(text("year"), "year", "Anno", 1900, 2999, errors)
+        values["number"], year_of_number = _register_number(text("number"), errors)
+        if year_of_number is not None:
+            if values["year"] not in (None, year_of_number):
+                errors["year"] = (f"Anno: il numero {values['number']}/{year_of_number} è dell'anno {year_of_number}, "
+                                  f"non del {values['year']}; lasciare vuoto l'anno o correggerlo.")
+            values["year"] = year_of_number
         for name, options, label in (("state", procedures.STATES, "Stato"),
                                      ("procedure", procedures.PROCEDURES, "Procedura"),
                                      ("regime", procedures.REGIMES, "Normativa")):
@@ -125,6 +130,17 @@ class DossierFilters:
     @property
     def active(self) -> bool:
         return bool(self.params())
+
+
+def _register_number(text: str, errors: dict) -> tuple[int | None, int | None]:
+    """The number and, when written as the register writes it ("12/2025"), its year."""
+    if "/" not in text:
+        return _integer(text, "number", "Numero", 1, 10 ** 9, errors), None
+    match = REFERENCE.fullmatch(text)
+    if match is None or int(match[1]) < 1 or not 1900 <= int(match[2]) <= 2999:
+        errors["number"] = f"Numero: «{text[:20]}» non è valido, scrivere il numero o numero/anno, ad esempio 12/2025."
+        return None, None
+    return int(match[1]), int(match[2])
 
 
 def _integer(text: str, name: str, label: str, low: int, high: int, errors: dict) -> int | None:
@@ -161,8 +177,12 @@ def _prefixes(found: list[str]):
 
 
 def text_search(dialect: str, text: str):
-    """Every word of ``text`` in the dossier's search document: as a word prefix through the full-text
-    index on PostgreSQL, as a substring (LIKE) elsewhere. None when ``text`` has no words."""
+    """The dossier numbered ``text`` when it is written as the register writes it ("12/2025"); otherwise
+    every word of ``text`` in the dossier's search document: as a word prefix through the full-text index on
+    PostgreSQL, as a substring (LIKE) elsewhere. None when ``text`` has no words."""
+    reference = REFERENCE.fullmatch(text)
+    if reference is not None:
+        return and_(Dossier.number == int(reference[1]), Dossier.year == int(reference[2]))
     found = words(text)
     if not found:
         return None

@@ -105,10 +105,12 @@ def current_proposal(db, dossier: Dossier) -> tuple[int | None, str]:
     entry = chain.latest(db, dossier.id, "proposal")
     if entry is None:
         return None, "non è stata chiesta la proposta"
-    later = db.scalar(select(AppointmentLogEntry.seq).where(
+    later = db.scalars(select(AppointmentLogEntry.dossier_id).where(
         AppointmentLogEntry.tenant_id == dossier.tenant_id, AppointmentLogEntry.seq > entry.seq,
-        AppointmentLogEntry.kind.in_(("appointment", "replacement"))).limit(1))
-    if later is not None:
+        AppointmentLogEntry.kind.in_(("appointment", "replacement"))).distinct()).all()
+    if dossier.id in later:
+        return None, "la proposta è già stata seguita da una nomina di questa pratica"
+    if later:
         return None, "la proposta non è più attuale, perché dopo di essa sono state registrate altre nomine"
     return entry.payload.get("proposed"), ""
 

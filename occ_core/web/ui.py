@@ -112,12 +112,16 @@ class Pager:
     total: int
     items: list
     per_page: int = PER_PAGE
+    # The list's address with its filters, for a list shown at another address (a form's refused POST).
+    list_url: str | None = None
 
     @property
     def pages(self) -> int:
         return _page_count(self.total, self.per_page)
 
     def url(self, number: int) -> str:
+        if self.list_url is not None:
+            return f"{self.list_url}{'&' if '?' in self.list_url else '?'}page={number}"
         query = [(key, value) for key, value in self.request.GET.items() if key != "page"]
         return self.request.current_route_url(_query=query + [("page", str(number))])
 

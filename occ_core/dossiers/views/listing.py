@@ -111,14 +111,19 @@ def _page_values(request, params, **extra) -> dict:
     cap = listing.count_cap(filters)
     values.update(
         more_than=cap if total > cap else None, dossiers=rows, query=urlencode(query), filtered=filters.active,
-        pager=ui.Pager(request, min(page, listing.last_page(total, PER_PAGE)), total, rows, PER_PAGE),
+        pager=ui.Pager(request, min(page, listing.last_page(total, PER_PAGE)), total, rows, PER_PAGE,
+                       list_url=_list_url(request, query)),
         export_url=_list_url(request, query, "dossiers_export"), print_url=_list_url(request, query, "dossiers_print"))
     return values
 
 
 def _page_number(params) -> int:
+    """``?page=N`` from 1; a number past the last page is clamped by the search, anything else is page 1."""
     text = params.get("page", "1")
-    return int(text) if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) < 7 else 1
+    if not (isinstance(text, str) and text.isascii() and text.isdigit()):
+        return 1
+    digits = text.lstrip("0") or "0"
+    return max(1, int(digits) if len(digits) <= 9 else 10 ** 9)
 
 
 @view_config(route_name="dossiers", renderer=TEMPLATE, permission=VIEW)

@@ -107,7 +107,9 @@ def test_gestore_filter_by_the_list_of_gestori(dbtx, order, register):
     ("d'angelo", ["1/2024"]),
     ("rossi verdi", []),
     ("zzz", []),
-    ("%_", ["3/2025", "2/2025", "1/2025", "1/2024"]),
+    ("1/2024", ["1/2024"]),  # a register number: that dossier, not every dossier with a 1 or a 2024
+    ("2 / 2025", ["2/2025"]),
+    ("9/2025", []),
 ])
 def test_full_text_search(dbtx, order, register, q, expected):
     assert found(dbtx, order, q=q) == expected
@@ -210,6 +212,14 @@ def test_the_page_stops_counting_past_the_cap(testapp, dbtx, order, register, mo
     ({"year": "20255"}, "year", "tra 1900 e 2999"),
     ({"number": "-1"}, "number", "Numero"),
     ({"number": "x/2025"}, "number", "Numero"),
+    ({"number": "abc/12"}, "number", "scrivere il numero o numero/anno, ad esempio 12/2025"),
+    ({"number": "12/abc"}, "number", "scrivere il numero o numero/anno"),
+    ({"number": "12/"}, "number", "scrivere il numero o numero/anno"),
+    ({"number": "12/2024", "year": "2023"}, "year", "il numero 12/2024 è dell'anno 2024, non del 2023"),
+    ({"q": "%_"}, "q", "Ricerca: indicare almeno una lettera o una cifra."),
+    ({"debtor": "'"}, "debtor", "Debitore: indicare almeno una lettera"),
+    ({"creditor": "\\"}, "creditor", "Creditore: indicare almeno una lettera"),
+    ({"gestore": "--"}, "gestore", "Gestore: indicare almeno una lettera"),
     ({"filed_from": "32/13/2025"}, "filed_from", "Depositata dal: la data «32/13/2025» non è valida"),
     ({"filed_from": "2025-05-01", "filed_to": "2025-04-01"}, "filed_to", "precede"),
     ({"state": "NON_ESISTE"}, "state", "non previsto"),
@@ -220,6 +230,13 @@ def test_bad_filters_are_explained(params, field, message):
     with pytest.raises(listing.InvalidFilters) as caught:
         listing.DossierFilters.from_params(params)
     assert message in caught.value.errors[field]
+    # One message, on the field that was written wrong.
+    assert list(caught.value.errors) == [field]
+
+
+def test_a_register_number_sets_the_year():
+    filters = listing.DossierFilters.from_params({"number": "12/2024", "year": "2024"})
+    assert (filters.number, filters.year) == (12, 2024)
 
 
 # --- screens ------------------------------------------------------------------------------------
@@ -280,7 +297,8 @@ def page_dossier_id(dbtx, tenant, number, year=2025):
     ({"page": "abc"}, None),
     ({"page": "-3"}, None),
     ({"state": "<script>"}, "Stato: valore «&lt;script&gt;» non previsto"),
-    ({"gestore": "9" * 30, "debtor": "%_\\", "creditor": "9" * 11, "q": "'&|!:*()"}, None),
+    ({"gestore": "9" * 30, "debtor": "a%_\\", "creditor": "9" * 11, "q": "'&|!:*()a"}, None),
+    ({"debtor": "%_\\"}, "Debitore: indicare almeno una lettera o una cifra."),
     ({"gestore": "²", "number": "²"}, "Numero"),
 ])
 def test_bad_query_strings_never_break_the_page(testapp, dbtx, order, register, query, message):
@@ -300,8 +318,21 @@ def test_pagination_on_the_page_and_no_query_per_row(testapp, dbtx, registry, or
     page = testapp.get("/milano/dossiers", {"page": "2"})
     assert references(page) == [f"{n}/2025" for n in range(5, 0, -1)]
     assert "Pagina 2 di 2" in page.text
+    assert page.html.select_one("a[rel=next]") is None and page.html.select_one("a[rel=last]") is None
+    assert "page=1" in page.html.select_one("a[rel=first]")["href"]
     next_link = testapp.get("/milano/dossiers", {"debtor": "rossi"}).html.select_one("a[rel=next]")["href"]
     assert "debtor=rossi" in next_link and "page=2" in next_link
+    # Page 0, or one past any count: page 1, or the last.
+    first = testapp.get("/milano/dossiers", {"page": "0"})
+    assert "Pagina 1 di 2" in first.text and first.html.select_one("a[rel=prev]") is None
+    assert references(first)[0] == "30/2025"
+    assert "Pagina 2 di 2" in testapp.get("/milano/dossiers", {"page": "9" * 40}).text
+    # A filter refused at saving shows the list at the form's address: its pages still lead to the list.
+    refused = testapp.post("/milano/dossiers/filters", {"csrf_token": csrf_token(testapp), "name": " ",
+                                                         "query": "debtor=rossi"}, status=400)
+    next_link = refused.html.select_one("a[rel=next]")["href"]
+    assert "/milano/dossiers?" in next_link and "debtor=rossi" in next_link and "page=2" in next_link
+    assert testapp.get(next_link).status_code == 200
 
     def statements(params):
         with counted_queries(registry) as executed:

@@ -11,7 +11,7 @@ from occ_core.audit.models import AuditEntry
 from occ_core.clock import today
 from occ_core.demo import make_codice_fiscale
 from occ_core.dossiers import registration
-from occ_core.dossiers.fields import InvalidData
+from occ_core.dossiers.fields import InvalidData, court_case_number
 from occ_core.dossiers.models import Debtor, Dossier, DossierCounter, Transition
 from occ_core.testing.factories import csrf_token, login
 
@@ -184,7 +184,7 @@ def test_edit_updates_figures_and_the_summary_shows_them(testapp, dbtx, order, t
     form["satisfaction_percent"] = "35,5"
     form["incarico_accepted_on"] = "20/03/2025"
     form["court"] = "Tribunale di Monza"
-    form["court_case_number"] = "1234/2025"
+    form["court_case_number"] = "R.G. n. 1234/2025"  # the page prints "R.G." itself
     form["procedure"] = "piano_consumatore"
     page = form.submit(status=302).follow()
     assert "Dati della pratica aggiornati" in page.text
@@ -192,6 +192,7 @@ def test_edit_updates_figures_and_the_summary_shows_them(testapp, dbtx, order, t
     assert "€ 12.500,00" in figures and "€ 40.000,00" in figures and "35,50 %" in figures
     assert page.html.find(id="reduction").text == "64,50 %"
     assert page.html.find(id="passivo-difference").text == "€ 40.000,00"
+    assert "Tribunale di Monza, R.G. 1234/2025" in " ".join(page.text.split())
     with dbtx(order) as db:
         dossier = db.get(Dossier, dossier_id)
         assert (dossier.attivo, dossier.passivo_declared, dossier.satisfaction_percent) == (
@@ -289,3 +290,12 @@ def test_the_new_form_offers_the_procedures_by_law(testapp, order):
     assert groups == ["Codice della crisi (D.Lgs. 14/2019)", "Legge 3/2012"]
     assert page.forms["dossier-new-form"]["filed_on"].value == today().isoformat()
     assert make_codice_fiscale  # the debtor's code in these tests is a real, valid one
+
+
+@pytest.mark.parametrize("typed, kept", [
+    ("1234/2025", "1234/2025"), ("R.G. 1234/2025", "1234/2025"), ("rg n. 77/2026", "77/2026"),
+    ("R.G. n° 5/2024", "5/2024"), ("RG123/2025", "123/2025"), ("RGE 12/2025", "RGE 12/2025"),
+    ("Reg. 3/2025", "Reg. 3/2025"), ("rgn 4/2025", "rgn 4/2025"),
+])
+def test_the_roll_number_is_kept_without_its_prefix(typed, kept):
+    assert court_case_number(typed, "Numero di ruolo in tribunale (R.G.)") == kept

@@ -55,6 +55,9 @@ def test_referente_declares_gets_a_proposal_appoints_and_records_the_declaration
     assert form["gestore"].value == str(alberti)
     page = form.submit().follow()
     assert "Nomina registrata" in page.text
+    # The proposal was followed: no warning, only what a replacement would need.
+    assert "alert" not in page.html.find(id="outdated")["class"]
+    assert "già stata seguita da una nomina di questa pratica" in page.html.find(id="outdated").text
     assert "Gestore: Alberti Anna" in page.html.find(id="dossier-header").text
     [appointment] = [a for a in page.html.find(id="in-force").find_all(id=lambda i: i and i.startswith("appointment-"))]
     appointment_id = appointment["id"].split("-")[1]
@@ -100,7 +103,7 @@ def test_replacement_is_shown_in_the_history(testapp, dbtx, order, case):
     post(testapp, dossier_id, "appoint", gestore=str(alberti))
     with dbtx() as db:
         appointment_id = db.scalar(select(Appointment.id))
-    assert "la proposta non è più attuale" in tab(testapp, dossier_id).html.find(id="outdated").text
+    assert "già stata seguita da una nomina di questa pratica" in tab(testapp, dossier_id).html.find(id="outdated").text
     page = post(testapp, dossier_id, "replace", status=400, appointment=str(appointment_id), gestore=str(corsi),
                 reason="")
     assert "Indichi il motivo della sostituzione" in page.text

@@ -6,7 +6,8 @@ from datetime import date
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from occ_core.clock import today
+from occ_core.clock import ROME, today
+from occ_core.dossiers.models import Dossier, Transition
 from occ_core.demo import DEMO_PASSWORD, load_demo
 from occ_core.statistics.cli import stats
 from occ_core.tenants.models import Tenant
@@ -28,6 +29,13 @@ def test_demo_order_figures_equal_plain_sql(dbtx, registry, testapp):
         reports = {year: check_ministry(db, tenant.id, year) for year in range(first_year, today().year + 1)}
     assert sum(report.origins["received"] for report in reports.values()) == 200
     assert any(report.filed for report in reports.values())
+    # Each dossier's page, history and current state show one time for one event.
+    with dbtx(tenant) as db:
+        for dossier in db.scalars(select(Dossier)):
+            path = db.scalars(select(Transition.at).where(Transition.dossier_id == dossier.id)
+                              .order_by(Transition.at, Transition.id)).all()
+            assert (dossier.registered_at, dossier.state_changed_at) == (path[0], path[-1])
+            assert dossier.registered_at.astimezone(ROME).hour == 10
 
     login(testapp, "segreteria@ordine-demo.it", DEMO_PASSWORD)
     year = today().year - 1
