@@ -10,7 +10,7 @@ from dataclasses import dataclass, field as dataclass_field
 from datetime import date, datetime
 from typing import Any, Callable
 
-from stdnum.exceptions import ValidationError
+from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 from stdnum.it import codicefiscale
 
 from shared_registry.models import CATEGORIES, STATUSES
@@ -46,6 +46,15 @@ def _omocodia_is_consistent(code: str) -> bool:
     return True
 
 
+def _why_invalid(error: ValidationError) -> str:
+    """What is wrong with a codice fiscale, in words the person who typed it can act on."""
+    if isinstance(error, InvalidLength):
+        return "deve avere 16 caratteri (11 cifre per un ente)"
+    if isinstance(error, InvalidChecksum):
+        return "l'ultimo carattere, di controllo, non corrisponde agli altri (verifichi la trascrizione)"
+    return "contiene caratteri non ammessi o fuori posto"
+
+
 def normalize_codice_fiscale(value) -> str:
     """Validated, compacted codice fiscale of a person; omocodic codes are accepted (python-stdnum)."""
     raw = ("" if value is None else str(value)).strip()
@@ -53,8 +62,8 @@ def normalize_codice_fiscale(value) -> str:
         raise FieldError("codice_fiscale", "Il codice fiscale è obbligatorio.")
     try:
         compact = codicefiscale.validate(raw)
-    except ValidationError:
-        raise FieldError("codice_fiscale", f"Il codice fiscale «{raw[:40]}» non è valido.")
+    except ValidationError as error:
+        raise FieldError("codice_fiscale", f"Il codice fiscale «{raw[:40]}» non è valido: {_why_invalid(error)}.")
     if len(compact) != 16:
         raise FieldError("codice_fiscale", "Per un iscritto serve il codice fiscale di 16 caratteri "
                                            "di una persona fisica, non una partita IVA.")
@@ -133,7 +142,7 @@ def _date(field, value):
 def _email(field, value):
     text = _text(254)(field, value).lower()
     if text and not EMAIL_PATTERN.match(text):
-        raise FieldError(field, f"Indirizzo «{text}» non valido.")
+        raise FieldError(field, f"«{text}» non è un indirizzo di posta valido (ad esempio nome@dominio.it).")
     return text
 
 

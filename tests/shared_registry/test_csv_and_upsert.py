@@ -93,7 +93,8 @@ def test_preview_writes_nothing_and_apply_then_reimport_changes_nothing(dbtx, or
         assert [row.action for row in rows] == ["modifica", "nuovo", "errore", "errore"]
         assert rows[0].changes == {"email": ("old@r.it", "new@r.it"), "credits_2025": (None, Decimal("20.00"))}
         assert rows[1].changes["birth_date"] == (None, date(1975, 3, 2)) and rows[1].changes["gender"] == (None, "F")
-        assert "codice_fiscale" in rows[2].errors and rows[3].errors == {"email": "Indirizzo «non-email» non valido."}
+        assert "codice_fiscale" in rows[2].errors and rows[3].errors == {
+            "email": "«non-email» non è un indirizzo di posta valido (ad esempio nome@dominio.it)."}
     with dbtx(order) as db:
         assert db.scalar(select(func.count(Registrant.id))) == 1
         assert services.get_by_codice_fiscale(db, order.id, CF_ROSSI).email == "old@r.it"

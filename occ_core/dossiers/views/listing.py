@@ -79,6 +79,23 @@ def _list_url(request, query: dict | None = None, route: str = "dossiers") -> st
     return request.route_url(route, tenant=request.tenant.slug, _query=query or {})
 
 
+# The columns whose heading sorts the list: the sort of the first click (the newest numbers and filings first,
+# names from A), then the reverse on the next.
+SORTING_COLUMNS = {"number": ("-number", "number"), "filed": ("-filed", "filed"), "debtor": ("debtor", "-debtor"),
+                   "state": ("state", "state")}
+
+
+def _column_sorting(request, filters: listing.DossierFilters, sort: str) -> dict[str, tuple[str, str | None]]:
+    """Per sorting column: the address of the list sorted by it, and its aria-sort when the list is."""
+    result = {}
+    for column, (first, reverse) in SORTING_COLUMNS.items():
+        current = sort in (first, reverse)
+        descending = listing.SORTS[sort][1][0][1]
+        result[column] = (_list_url(request, {**filters.params(), "sort": reverse if sort == first else first}),
+                          ("descending" if descending else "ascending") if current else None)
+    return result
+
+
 def _page_values(request, params, **extra) -> dict:
     """The list page for the query ``params``; bad filters give their messages and status 400."""
     form = {name: params.get(name, "") for name in (*listing.DossierFilters.__dataclass_fields__, *LIST_PARAMS)}
@@ -113,6 +130,7 @@ def _page_values(request, params, **extra) -> dict:
         more_than=cap if total > cap else None, dossiers=rows, query=urlencode(query), filtered=filters.active,
         pager=ui.Pager(request, min(page, listing.last_page(total, PER_PAGE)), total, rows, PER_PAGE,
                        list_url=_list_url(request, query)),
+        sorting=_column_sorting(request, filters, sort),
         export_url=_list_url(request, query, "dossiers_export"), print_url=_list_url(request, query, "dossiers_print"))
     return values
 

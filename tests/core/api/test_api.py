@@ -168,9 +168,9 @@ def test_batch_is_all_or_nothing(testapp, dbtx, orders):
              {"codice_fiscale": CF_ROSSI, "email": "non-valida"}]
     before = registry_state(dbtx)
     refused = testapp.post_json("/milano/api/v1/registrants/batch", batch, headers=headers, status=422).json
-    assert refused["results"] == [{"index": 1, "codice_fiscale": CF_ROSSI,
-                                   "errors": {"email": "Indirizzo «non-valida» non valido."}}]
-    assert refused["errors"] == {"1.email": "Indirizzo «non-valida» non valido."}
+    bad_email = "«non-valida» non è un indirizzo di posta valido (ad esempio nome@dominio.it)."
+    assert refused["results"] == [{"index": 1, "codice_fiscale": CF_ROSSI, "errors": {"email": bad_email}}]
+    assert refused["errors"] == {"1.email": bad_email}
     assert registry_state(dbtx) == before
 
     duplicated = testapp.post_json("/milano/api/v1/registrants/batch", [batch[0], batch[0]], headers=headers,

@@ -112,6 +112,7 @@ def test_edited_convocation_sent_protocolled_and_counted(browser, live_server, o
     # A version naming a datum that does not exist: refused with its place in the document, nothing changed.
     upload(page, with_paragraph(default, f"Gentile {UNKNOWN}"), "Versione con un errore")
     expect(page.locator("#form-error")).to_contain_text("Il modello non è stato caricato")
+    expect(page.locator("#form-error")).to_be_focused()
     # The paragraph before the closing one is the 21st of the document.
     expect(page.locator("#problems li")).to_have_text(
         f"«{UNKNOWN}» in paragrafo 21 del testo («Gentile {UNKNOWN}»): «nome_completo» non è un dato "

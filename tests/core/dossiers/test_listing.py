@@ -254,8 +254,19 @@ def test_list_page(testapp, dbtx, order, register):
     first = page.html.select_one("#dossier-list tbody tr")
     assert "Verdi Luca" in first.text and "Depositato in tribunale" in first.text and "€ 10.000,00" in first.text
     assert first.th.a["href"].endswith(f"/milano/dossiers/{page_dossier_id(dbtx, order, 3)}")
+    # Column headings sort: the current one says which way, a click on it reverses the order.
+    headings = {th.a.text: th for th in page.html.select("#dossier-list thead th") if th.a}
+    assert list(headings) == ["Numero", "Deposito", "Debitore", "Stato"]
+    assert headings["Numero"].get("aria-sort") == "descending" and "sort=number" in headings["Numero"].a["href"]
+    assert headings["Debitore"].get("aria-sort") is None
+    page = testapp.get(headings["Debitore"].a["href"])
+    assert [row.select("td")[2].text.split()[0] for row in page.html.select("#dossier-list tbody tr")] == sorted(
+        row.select("td")[2].text.split()[0] for row in page.html.select("#dossier-list tbody tr"))
+    debtor = page.html.select("#dossier-list thead th")[3]
+    assert debtor.get("aria-sort") == "ascending" and "sort=-debtor" in debtor.a["href"]
     page = testapp.get("/milano/dossiers", {"q": "rossi", "sort": "number"})
     assert references(page) == ["1/2024", "1/2025"]
+    assert "q=rossi" in page.html.select("#dossier-list thead th")[3].a["href"]
     assert page.html.select_one("#f-q")["value"] == "rossi"
     assert "2 pratiche trovate" in " ".join(page.html.select_one("#result-count").text.split())
 

@@ -193,7 +193,8 @@ def test_debtor_form_saves_and_refuses(testapp, dbtx, order, dossier_id):
     form["last_name"], form["first_name"], form["codice_fiscale"] = "Rossi", "Mario", "RSSMRA80E17F205Y"
     form["monthly_income"] = "1.234,56"
     page = form.submit(status=400)
-    assert "Codice fiscale: Il codice fiscale «RSSMRA80E17F205Y» non è valido." in page.html.select_one("#form-error").text
+    assert ("Codice fiscale: Il codice fiscale «RSSMRA80E17F205Y» non è valido: l'ultimo carattere, di controllo,"
+            in page.html.select_one("#form-error").text)
     assert page.html.select_one("#f-codice_fiscale")["aria-invalid"] == "true"
     assert page.html.select_one("#f-monthly_income")["value"] == "1.234,56"
     assert debtors_of(dbtx, order, dossier_id) == []

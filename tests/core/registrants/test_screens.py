@@ -157,7 +157,7 @@ def test_posted_codice_fiscale_cannot_change_on_edit(testapp, dbtx, order):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("email", "non-una-email", "Indirizzo «non-una-email» non valido."),
+    ("email", "non-una-email", "«non-una-email» non è un indirizzo di posta valido (ad esempio nome@dominio.it)."),
     ("birth_date", "1980-05-18", "La data di nascita non corrisponde al codice fiscale."),
     ("last_name", "", "Campo obbligatorio."),
     ("postal_code", "201", "Il CAP è composto da 5 cifre."),

@@ -88,7 +88,7 @@ def test_bad_values_are_shown_and_nothing_is_written(testapp, sign_in, make_orde
     form["pec"] = "non-una-pec"
     page = form.submit(status=400)
     assert "Il CAP è composto da 5 cifre." in page.text
-    assert "non valido" in page.text
+    assert "«non-una-pec» non è un indirizzo di posta valido" in page.text
     assert page.forms["profile-form"]["postal_code"].value == "2012"
     assert read_registrant(order).phone == "02 1234567"
     assert change_requests(order) == []
