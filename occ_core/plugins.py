@@ -67,7 +67,8 @@ class NavItem:
     url: str
     icon: str = "it-folder"
     order: int = 100
-    active_prefix: str = ""
+    # The paths under which a page belongs to the entry: one prefix or several (the longest match wins).
+    active_prefix: str | tuple[str, ...] = ""
     count: Callable[[Any], int] | None = None
 
 

@@ -45,7 +45,7 @@ def occ_navigation_items(request):
         return []
     slug = request.tenant.slug
     return [NavItem("Agenda", request.route_url("agenda", tenant=slug), icon="it-calendar", order=40,
-                    active_prefix=f"/{slug}/agenda/events/"),
+                    active_prefix=f"/{slug}/agenda/"),
             NavItem("Avvisi", request.route_url("agenda_alerts", tenant=slug), icon="it-warning-circle",
                     order=45, active_prefix=request.route_path("agenda_alerts", tenant=slug))]
 

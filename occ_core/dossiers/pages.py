@@ -30,6 +30,18 @@ def tabs(request, dossier, permission: str, *entries) -> list:
             for label, route, order in entries]
 
 
+def current_tab(request, shown: list):
+    """The tab the page belongs to: the one whose address leads the page's path the longest way (a creditor's
+    form belongs to «Creditori», the dossier's edit form and a refused change of state to the summary)."""
+    path = request.path
+
+    def leads(tab) -> bool:
+        return path == tab.active_prefix or path.startswith(tab.active_prefix + "/")
+
+    return max((tab for tab in shown if tab.active_prefix and leads(tab)), key=lambda tab: len(tab.active_prefix),
+               default=None)
+
+
 def dossier_tabs(request, dossier) -> list:
     tabs = [item for result in request.hooks.occ_dossier_tabs(request=request, dossier=dossier) for item in result]
     return sorted(tabs, key=lambda item: item.order)
@@ -39,9 +51,11 @@ def dossier_page(request, dossier, **values) -> dict:
     """The renderer values of a dossier tab: the frame (header, tabs) plus the tab's own ``values``.
 
     Tab templates use ``dossier_frame.macros['dossier']`` and fill its ``tab`` slot."""
+    shown = dossier_tabs(request, dossier)
     return {
         "dossier": dossier,
-        "tabs": dossier_tabs(request, dossier),
+        "tabs": shown,
+        "current_tab": current_tab(request, shown),
         "state_label": procedures.state_label(request.tenant, dossier.state),
         "procedure_label": procedures.procedure_label(dossier.procedure),
         "page_title": f"Pratica {dossier.reference}",

@@ -29,7 +29,7 @@ def occ_navigation_items(request):
         return []
     slug = request.tenant.slug
     return [NavItem("Contabilità", request.route_url("accounting", tenant=slug), icon="it-card", order=60,
-                    active_prefix=f"/{slug}/accounting")]
+                    active_prefix=(f"/{slug}/accounting", f"/{slug}/fees/"))]
 
 
 @hookimpl

@@ -39,8 +39,7 @@ class Menu:
     def html(self, request, fragment: str, hide_active: bool = False, hidden: tuple = ()) -> Markup:
         """The entries rendered by ``fragment``, leaving out those whose URL is in ``hidden`` and, with
         ``hide_active``, the entries of the current page."""
-        active = tuple(index for index, item in enumerate(self.items)
-                       if is_active(request.current_path, item.url, item.active_prefix))
+        active = active_entries(request.current_path, self.items)
         counts = self.counts(request)
         key = (fragment, active, hide_active, hidden)
         found = self.rendered.get(key)
@@ -68,9 +67,22 @@ def _path_of(url: str) -> str:
     return urlsplit(url).path
 
 
-def is_active(path: str, url: str, prefix: str = "") -> bool:
+def _lead(path: str, item: NavItem) -> int:
+    """How far ``item`` leads the page's ``path``: all the way when it is the entry's own page, the length of
+    its longest prefix that starts the path otherwise, 0 when none does."""
     # Menu URLs are absolute for Orders and relative for the operator: compare paths.
-    return path == _path_of(url) or (bool(prefix) and path.startswith(prefix))
+    if path == _path_of(item.url):
+        return len(path) + 1
+    prefixes = (item.active_prefix,) if isinstance(item.active_prefix, str) else item.active_prefix
+    return max((len(prefix) for prefix in prefixes if prefix and path.startswith(prefix)), default=0)
+
+
+def active_entries(path: str, items) -> tuple:
+    """The indexes of the entries the page belongs to: those that lead its path the longest way (the alerts
+    page is under «Avvisi», not under «Agenda», whose prefix it shares)."""
+    leads = [_lead(path, item) for item in items]
+    longest = max(leads, default=0)
+    return tuple(index for index, lead in enumerate(leads) if lead and lead == longest)
 
 
 def label(item: NavItem, count: int | None) -> str:

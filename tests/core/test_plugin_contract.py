@@ -5,9 +5,11 @@ import pytest
 
 from occ_core.background import celery_app
 from occ_core.events import DomainEvent, emit
+from occ_core.plugins import NavItem
 from occ_core.tenants import services as tenants
 from occ_core.testing import sample_module
 from occ_core.testing.factories import login, make_tenant, make_user
+from occ_core.web.menu import active_entries
 
 
 @pytest.fixture
@@ -132,3 +134,17 @@ def test_menu_is_asked_once_per_configuration_and_its_figures_stay_live(testapp,
         tenants.set_module_enabled(db, pm, db.merge(on), "prova", True)
     assert ">Prova (1)<" in testapp.get("/attivo/").text
     assert sample_module.CALLS.count(("nav", "attivo")) == 2
+
+
+def test_a_page_belongs_to_the_entry_that_leads_its_path_the_longest_way():
+    items = (NavItem("Cruscotto", "http://x/demo/"),
+             NavItem("Agenda", "http://x/demo/agenda", active_prefix="/demo/agenda/"),
+             NavItem("Avvisi", "http://x/demo/agenda/alerts", active_prefix="/demo/agenda/alerts"),
+             NavItem("Contabilità", "http://x/demo/accounting", active_prefix=("/demo/accounting", "/demo/fees/")))
+    assert active_entries("/demo/agenda/alerts", items) == (2,)
+    assert active_entries("/demo/agenda/my-calendar", items) == (1,)
+    assert active_entries("/demo/agenda", items) == (1,)
+    assert active_entries("/demo/fees/calculator", items) == (3,)
+    assert active_entries("/demo/accounting/movements", items) == (3,)
+    assert active_entries("/demo/", items) == (0,)
+    assert active_entries("/demo/dossiers", items) == ()

@@ -70,7 +70,7 @@ def occ_navigation_items(request):
                              icon="it-user", order=15, active_prefix=f"/{slug}/iscritti/profilo"))
     if request.has_permission(REVIEW):
         items.append(NavItem("Richieste iscritti", request.route_url("iscritti_online.requests", tenant=slug),
-                             icon="it-inbox", order=25, active_prefix=f"/{slug}/iscritti/richieste",
+                             icon="it-inbox", order=25, active_prefix=f"/{slug}/iscritti/",
                              count=_pending_count))
     elif request.has_permission(SETTINGS):
         items.append(NavItem("Area riservata iscritti", request.route_url("iscritti_online.settings", tenant=slug),

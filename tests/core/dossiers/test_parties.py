@@ -188,7 +188,11 @@ def test_parties_tab_shows_household_and_income(testapp, dbtx, order, dossier_id
 
 def test_debtor_form_saves_and_refuses(testapp, dbtx, order, dossier_id):
     login(testapp, "segreteria@milano.it")
-    form = testapp.get(url(dossier_id, "/debtors/new")).forms["party-form"]
+    page = testapp.get(url(dossier_id, "/debtors/new"))
+    # The form belongs to the parties' tab: marked, but not as the page itself.
+    [current] = page.html.select("#dossier-tabs a.active")
+    assert current.text.strip() == "Parti" and current["aria-current"] == "true"
+    form = page.forms["party-form"]
     assert "family" not in form.fields
     form["last_name"], form["first_name"], form["codice_fiscale"] = "Rossi", "Mario", "RSSMRA80E17F205Y"
     form["monthly_income"] = "1.234,56"

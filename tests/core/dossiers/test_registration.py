@@ -274,6 +274,7 @@ def test_edit_page_of_a_filed_dossier_has_no_procedure_field(testapp, order, ten
         dossier.state = "DEPOSITATO"
     login(testapp, "segreteria@milano.it")
     page = testapp.get(f"/milano/dossiers/{dossier.id}/edit")
+    assert [a.text for a in page.html.select("#dossier-tabs a.active")] == ["Riepilogo"]  # the summary's form
     assert "procedure" not in page.forms["dossier-edit-form"].fields
     assert "non si può più cambiare" in page.html.find(id="procedure-locked").text
     form = page.forms["dossier-edit-form"]

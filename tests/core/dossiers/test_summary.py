@@ -40,6 +40,7 @@ def test_summary_shows_the_register_data_and_the_tabs(testapp, order, dossier_id
     tabs = [a.text for a in page.html.find(id="dossier-tabs").find_all("a")]
     assert tabs[0] == "Riepilogo" and tabs[-1] == "Storico"
     assert page.html.find(id="dossier-tabs").find("a", attrs={"aria-current": "page"}).text == "Riepilogo"
+    assert [a.text for a in page.html.select("#dossier-tabs a.active")] == ["Riepilogo"]
     # Consultation sees the next steps and what they lack, but no buttons and no forms.
     assert page.html.find(id="option-ARCHIVIATA") is not None
     assert not page.html.find(id="transitions").find_all("form")
