@@ -10,6 +10,15 @@ def test_login_and_dashboard(testapp, dbtx, pm):
     page = testapp.get("/").follow()
     assert "Cruscotto" in page.text
     assert "Ordine milano" in page.text
+    assert "Moduli attivi" not in page.text  # the administrator's business
+
+
+def test_the_administrator_sees_the_active_modules(testapp, dbtx, pm):
+    with dbtx() as db:
+        tenant = make_tenant(db, pm, "milano")
+        make_user(db, "admin@milano.it", tenant, "amministratore")
+    login(testapp, "admin@milano.it")
+    assert "Moduli attivi:" in testapp.get("/milano/").text
 
 
 def test_wrong_password_is_refused_in_italian(testapp, dbtx, pm):

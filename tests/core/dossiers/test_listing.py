@@ -287,6 +287,7 @@ def test_the_filter_form_keeps_the_chosen_values(testapp, dbtx, order, register)
         return [(option["value"], option.text) for option in page.html.select(f"#{select_id} option[selected]")]
 
     assert chosen("f-state") == [("GESTORE_NOMINATO", "<Nominato> & co.")]
+    assert page.html.select_one("label[for=f-filed_to]").text == "Depositata fino al"  # what a screen reader says
     assert "&lt;Nominato&gt; &amp; co." in page.text
     assert chosen("f-sort") == [("number", "Numero (dal più vecchio)")]
     assert chosen("f-procedure") == chosen("f-regime") == []

@@ -46,6 +46,7 @@ def test_dossier_tab_saves_versions_and_prints(testapp, order, as_role, dbtx):
     assert (form["attivo"].value, form["passivo"].value) == ("30.000,00", "100.000,00")
     assert (form["reduction_percent"].value, form["general_expenses_percent"].value) == ("15", "12,5")
     assert page.html.select_one("#estimate-versions") is None
+    assert page.html.select_one("label[for=expense_taxable_1]").text == "Spesa 2: Soggetta a IVA"
     form["reading"], form["reduction_percent"], form["proposed"] = "single", "25", "medio"
     form["expense_description_0"], form["expense_amount_0"] = "Contributo unificato", "98"
     saved = form.submit().follow()

@@ -53,6 +53,9 @@ def test_referente_declares_gets_a_proposal_appoints_and_records_the_declaration
     assert "Bruni Bruno" in excluded and "incarico per il debitore Bianchi Luca ancora in corso" in excluded
     form = page.forms["appoint-form"]
     assert form["gestore"].value == str(alberti)
+    # Every select of the college says which member it names.
+    assert [label.text for label in page.html.select("#appoint-form label")][:3] == [
+        "Gestore", "Secondo componente del collegio (facoltativo)", "Terzo componente del collegio (facoltativo)"]
     page = form.submit().follow()
     assert "Nomina registrata" in page.text
     # The proposal was followed: no warning, only what a replacement would need.
