@@ -154,7 +154,8 @@ def openapi_paths() -> dict:
     query = [{"name": name, "in": "query", "required": False, "schema": schema, "description": text}
              for name, schema, text in (
                  ("q", TEXT, "Ricerca libera: nomi, codici fiscali e partite IVA di debitori, creditori e altri "
-                             "soggetti (ogni parola deve comparire)"),
+                             "soggetti (ogni parola deve comparire); un numero del registro nella forma "
+                             "numero/anno trova quella pratica"),
                  ("year", {"type": "integer"}, "Anno del registro"),
                  ("number", TEXT, "Numero del registro, anche nella forma numero/anno"),
                  ("state", {"type": "string", "enum": list(procedures.STATES)}, "Stato"),
