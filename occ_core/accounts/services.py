@@ -16,6 +16,9 @@ from occ_core.errors import UserError
 from shared_registry.fields import EMAIL_PATTERN
 
 
+NAME_LENGTH = User.full_name.type.length
+
+
 def normalize_email(email: str) -> str:
     email = (email or "").strip().lower()
     if not EMAIL_PATTERN.match(email) or len(email) > 254:
@@ -41,9 +44,12 @@ def staff_users(db, tenant_id: int) -> list[tuple[int, str, str]]:
 def create_user(db, email: str, full_name: str, password: str | None = None, *, is_operator=False,
                 verified=False) -> User:
     email = normalize_email(email)
+    full_name = (full_name or "").strip()
+    if len(full_name) > NAME_LENGTH:
+        raise UserError(f"Il nome può avere al massimo {NAME_LENGTH} caratteri.", field="full_name")
     if user_by_email(db, email) is not None:
         raise UserError(f"Esiste già un utente con email {email}.", field="email")
-    user = User(email=email, full_name=(full_name or "").strip(), is_operator=is_operator,
+    user = User(email=email, full_name=full_name, is_operator=is_operator,
                 password_hash=hash_password(password) if password else "",
                 email_verified_at=utcnow() if verified else None)
     db.add(user)

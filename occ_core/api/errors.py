@@ -27,7 +27,7 @@ def json_body(request, expected: type = dict):
     """The request's JSON body, which must be a ``expected`` (object or list)."""
     try:
         body = request.json_body
-    except ValueError:  # malformed JSON or not UTF-8
+    except (ValueError, RecursionError):  # malformed JSON, not UTF-8, or nested past the parser's depth
         raise bad_request("Il corpo della richiesta non è JSON valido (UTF-8).")
     if not isinstance(body, expected):
         kind = "un oggetto" if expected is dict else "una lista"

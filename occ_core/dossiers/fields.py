@@ -16,7 +16,7 @@ from stdnum.it import codicefiscale, iva
 from occ_core.clock import today
 from occ_core.errors import UserError
 from occ_core.web.forms import parse_date, parse_money
-from shared_registry.fields import FieldError, normalize_codice_fiscale
+from shared_registry.fields import FieldError, normalize_codice_fiscale, without_control_characters
 
 
 class InvalidData(UserError):
@@ -43,15 +43,6 @@ def parse_fields(fields: Mapping[str, Field], data: Mapping, errors: dict, prefi
             except UserError as error:
                 errors[prefix + name] = error.message
     return values
-
-
-# Characters no XML document may hold (C0 controls but tab and line ends, surrogates, U+FFFE/U+FFFF): typed
-# or pasted by mistake, they would make the segnatura, the PDF/A registers and the exports unreadable.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def without_control_characters(text: str) -> str:
-    return NOT_XML.sub("", text)
 
 
 def as_text(value, label: str) -> str:

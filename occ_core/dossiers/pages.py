@@ -1,15 +1,21 @@
 """What every tab of a dossier's page shares: loading the dossier of the URL and the page frame."""
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPNotFound
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 from sqlalchemy import select
 
 from occ_core.dossiers import procedures
 from occ_core.dossiers.models import Dossier
 
 
+DOSSIER_VIEW = "dossier:dossier:view"
+
+
 def dossier_from_url(request, key: str = "id") -> Dossier:
-    """The dossier named by the URL, in the request's Order; 404 for anything else."""
+    """The dossier named by the URL, in the request's Order; 404 for anything else, 403 for a user who may not
+    see the Order's dossiers, whatever a tab's own permission (generating a letter from a template, say)."""
+    if not request.has_permission(DOSSIER_VIEW):
+        raise HTTPForbidden()
     raw = (request.matchdict or {}).get(key, "")
     if not raw.isdecimal():
         raise HTTPNotFound()

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from occ_core.accounts.models import Role, User
 from occ_core.accounts.roles import membership_of, role_permissions
 from occ_core.audit.services import record
+from occ_core.clock import ROME
 from occ_core.db import TenantViolation, utcnow
 from occ_core.documents import filetypes
 from occ_core.documents import services as documents
@@ -460,6 +461,11 @@ def annul(env, registration: Registration, *, reason, act_reference, act_date,
     if registration.annulment is not None:
         raise UserError(f"La registrazione è già stata annullata il "
                         f"{ui.fmt_datetime(registration.annulment.annulled_at)}.")
+    registered_on = registration.registered_at.astimezone(ROME).date()
+    if act_date < registered_on:
+        # An act cannot authorise annulling a registration that did not exist yet.
+        raise UserError(f"Data del provvedimento di autorizzazione: non può precedere la registrazione "
+                        f"({ui.fmt_date(registered_on)}).", field="act_date")
     annulment = Annulment(tenant_id=registration.tenant_id, registration_id=registration.id, annulled_at=clock(),
                           annulled_by_id=user.id, reason=reason, act_reference=act_reference, act_date=act_date)
     db.add(annulment)

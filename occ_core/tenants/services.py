@@ -26,6 +26,10 @@ def get_tenant(db, slug: str) -> Tenant | None:
     return db.scalar(select(Tenant).where(Tenant.slug == slug))
 
 
+NAME_LENGTH = Tenant.name.type.length
+OCC_PREFIX = "OCC "
+
+
 def create_tenant(db, pm, slug: str, name: str) -> Tenant:
     slug = (slug or "").strip().lower()
     name = (name or "").strip()
@@ -36,9 +40,12 @@ def create_tenant(db, pm, slug: str, name: str) -> Tenant:
         )
     if not name:
         raise UserError("Indicare il nome dell'Ordine.")
+    # The OCC is named after the Order ("OCC " + name), in a column as long as the name's.
+    if len(name) > NAME_LENGTH - len(OCC_PREFIX):
+        raise UserError(f"Il nome dell'Ordine può avere al massimo {NAME_LENGTH - len(OCC_PREFIX)} caratteri.")
     if get_tenant(db, slug) is not None:
         raise UserError(f"Esiste già un Ordine con codice «{slug}».")
-    tenant = Tenant(slug=slug, name=name, occ_name=f"OCC {name}", preferences={})
+    tenant = Tenant(slug=slug, name=name, occ_name=OCC_PREFIX + name, preferences={})
     db.add(tenant)
     db.flush()
     pm.hook.occ_tenant_created(tenant=tenant, dbsession=db)

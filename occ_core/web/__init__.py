@@ -5,6 +5,7 @@ from pathlib import Path
 
 from pyramid.events import BeforeRender
 from pyramid.renderers import get_renderer
+from pyramid.tweens import INGRESS
 
 from occ_core.web import ui
 
@@ -41,6 +42,7 @@ def security_headers_tween_factory(handler, registry):
 
 def includeme(config):
     config.add_tween("occ_core.web.security_headers_tween_factory")
+    config.add_tween("occ_core.web.encoding.refuse_undecodable_urls_tween_factory", under=INGRESS)
     settings = config.get_settings()
     vendor = Path(settings.get("occ.vendor_dir") or Path.cwd() / "node_modules")
     config.add_static_view("static/vendor/bootstrap-italia", str(vendor / "bootstrap-italia" / "dist"),

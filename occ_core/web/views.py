@@ -1,6 +1,7 @@
 """Home, Order dashboard, logo and error pages."""
 from __future__ import annotations
 
+from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
@@ -70,6 +71,19 @@ def notfound(request):
         request.override_renderer = "json"
         return {"error": "Risorsa non trovata."}
     return {"page_title": "Pagina non trovata", "message": "La pagina richiesta non esiste o non è disponibile."}
+
+
+@view_config(context=BadCSRFToken, renderer="occ_core:web/templates/error.pt")
+def stale_form(request):
+    """A form sent without its token, or with one of an expired session (the page stayed open through a
+    logout): nothing done, and said in words the user can act on."""
+    request.response.status = 400
+    if "/api/v1/" in request.path:
+        request.override_renderer = "json"
+        return {"error": "Richiesta senza il token di sicurezza del modulo: nessuna modifica salvata."}
+    return {"page_title": "Modulo scaduto",
+            "message": "Il modulo non è stato accettato: la pagina era stata aperta prima dell'ultimo accesso o "
+                       "è scaduta. Non è stato salvato nulla: torni alla pagina, la ricarichi e ripeta l'operazione."}
 
 
 def includeme(config):

@@ -97,13 +97,22 @@ def birth_data_from_codice_fiscale(code: str, today: date | None = None) -> tupl
     return birth, "F" if day_code > 40 else "M"
 
 
+# Characters no XML document may hold (C0 controls but tab and line ends, surrogates, U+FFFE/U+FFFF): typed
+# or pasted by mistake, they would make registers, exports and letters unreadable (and PostgreSQL refuses NUL).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def without_control_characters(text: str) -> str:
+    return NOT_XML.sub("", text)
+
+
 def _scalar_text(field, value) -> str:
     """Text of a form, CSV or JSON value; JSON objects and lists are not text."""
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise FieldError(field, "Valore non valido: è atteso un testo.")
-    return str(value).strip()
+    return without_control_characters(str(value)).strip()
 
 
 def _text(max_length: int, required: bool = False) -> Callable[[str, Any], str]:

@@ -177,3 +177,11 @@ def test_record_requires_names_unless_partial_and_refuses_unknown_fields():
     partial = parse_record({"codice_fiscale": MALE, "email": "a@b.it"}, partial=True)
     assert partial.errors == {}
     assert set(partial.values) == {"email", "gender"}  # nothing else is touched by a partial update
+
+
+def test_control_characters_never_reach_the_registry():
+    """Pasted from elsewhere, or sent by a client: PostgreSQL refuses NUL, and XML exports any C0 control."""
+    record = parse_record({"codice_fiscale": MALE, "last_name": "\x00Rossi\x07", "first_name": "Ma\x1frio"})
+    assert (record.values["last_name"], record.values["first_name"]) == ("Rossi", "Mario")
+    assert parse_record({"codice_fiscale": MALE, "last_name": "\x00\x07", "first_name": "Mario"}).errors == {
+        "last_name": "Campo obbligatorio."}

@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from occ_core.accounts.roles import role_by_code, role_permissions, set_role_permissions
 from occ_core.audit.models import AuditEntry
 from occ_core.documents import samples
 from occ_core.documents.models import Document
+from occ_core.dossiers.pages import DOSSIER_VIEW
 from occ_core.forms import library
 from occ_core.forms.models import FormTemplate
 from occ_core.protocol.models import Registration
+from occ_core.tenants.models import Tenant
+from occ_core.tenants.services import active_modules
 from occ_core.testing.factories import csrf_token, login
 
 from .conftest import odt, odt_text
@@ -188,7 +192,7 @@ def test_generation_from_the_dossier_tab(as_user, case, order, dbtx):
         assert len(db.scalars(select(Document).where(Document.direction == "uscita")).all()) == 1
 
 
-def test_permissions(testapp, as_user, case):
+def test_permissions(testapp, as_user, case, order, dbtx):
     dossier_id = case()
     for url in (BASE, f"{BASE}/preventivo", f"{BASE}/preventivo/versions/0/download",
                 f"/milano/dossiers/{dossier_id}/forms"):
@@ -199,16 +203,30 @@ def test_permissions(testapp, as_user, case):
         consultazione.get(url, status=403)
     gestore = as_user("gestore")
     gestore.get(BASE, status=403)
-    # The tab links the Order's templates only for who may manage them.
-    assert gestore.get(f"/milano/dossiers/{dossier_id}/forms", status=200).html.select_one("#templates-link") is None
     upload(gestore, "preventivo", EDITED, status=403)
-    link = as_user("segreteria").get(f"/milano/dossiers/{dossier_id}/forms").html.select_one("#templates-link")
+    # A gestore may generate letters, but not from the Order's dossiers, which he may not see: nothing of them
+    # is shown, nothing is generated or filed.
+    tab = f"/milano/dossiers/{dossier_id}/forms"
+    gestore.get(tab, status=403)
+    gestore.post(tab, {"csrf_token": csrf_token(gestore), "code": "comunicazione_creditori", "format": "odt"},
+                 status=403)
+    with dbtx(order) as db:
+        assert db.scalars(select(Document).where(Document.direction == "uscita")).all() == []
+    # The tab links the Order's templates only for who may manage them.
+    assert as_user("referente").get(tab).html.select_one("#templates-link") is None
+    link = as_user("segreteria").get(tab).html.select_one("#templates-link")
     assert link["href"].endswith(BASE)
 
 
-def test_a_gestore_generates_without_seeing_the_protocol_nor_the_fascicolo(as_user, case, order, dbtx):
-    """The gestore may generate documents but neither consult the protocol nor download from the fascicolo."""
+def test_a_gestore_generates_without_seeing_the_protocol_nor_the_fascicolo(as_user, case, order, dbtx, pm):
+    """In an Order that lets its gestori consult the dossiers, the gestore may generate documents but neither
+    consult the protocol nor download from the fascicolo."""
     dossier_id = case()
+    with dbtx() as db:
+        tenant = db.get(Tenant, order.id)
+        role = role_by_code(db, tenant, "gestore")
+        set_role_permissions(db, pm, tenant, role, role_permissions(db, pm, role, active_modules(db, pm, tenant))
+                             | {DOSSIER_VIEW})
     tab = f"/milano/dossiers/{dossier_id}/forms"
     staff = as_user("segreteria")
     staff.post(tab, {"csrf_token": csrf_token(staff), "code": "nomina_gestore", "format": "odt"}, status=302)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from occ_core.accounts.models import User
 from occ_core.audit.models import AuditEntry
+from occ_core.clock import today
 from occ_core.db import TenantViolation
 from occ_core.documents import samples
 from occ_core.documents.models import Document
@@ -151,7 +152,7 @@ def test_the_same_source_is_registered_once(order, register, snapshot):
 
 def annul(protocol_env, order, registration_id, email="amministratore@milano.it", **fields):
     values = {"reason": "Registrato due volte", "act_reference": "Decreto del referente n. 3",
-              "act_date": "2026-02-01", **fields}
+              "act_date": today().isoformat(), **fields}
     with protocol_env(order, email) as env:
         registration = env.dbsession.get(Registration, registration_id)
         return services.annul(env, registration, **values).id
@@ -162,6 +163,7 @@ def annul(protocol_env, order, registration_id, email="amministratore@milano.it"
     ({"act_reference": " "}, "provvedimento di autorizzazione: campo obbligatorio"),
     ({"act_date": ""}, "Data del provvedimento di autorizzazione: campo obbligatorio"),
     ({"act_date": "2999-01-01"}, "non può essere futura"),
+    ({"act_date": "2020-01-01"}, "non può precedere la registrazione"),
 ])
 def test_an_annulment_needs_reason_and_authorising_act(order, register, protocol_env, snapshot, fields, message):
     registration_id = register()
@@ -187,7 +189,7 @@ def test_an_annulled_registration_stays_legible_and_cannot_be_annulled_twice(ord
     registration = load(dbtx, order, registration_id)
     assert registration.annulled
     assert (registration.annulment.reason, registration.annulment.act_reference, registration.annulment.act_date) == (
-        "Registrato due volte", "Decreto del referente n. 3", date(2026, 2, 1))
+        "Registrato due volte", "Decreto del referente n. 3", today())
     # Everything registered is still there, unchanged.
     assert (registration.number, registration.subject, len(registration.files)) == (1, "Precisazione del credito", 2)
     assert [e.name for e in events] == ["protocol.registered", "protocol.annulled"]

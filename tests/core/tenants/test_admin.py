@@ -79,6 +79,7 @@ def test_operator_creates_an_order(testapp, operator, dbtx, audited):
     ("Ordine di Roma", "Ordine", "solo lettere minuscole"),
     ("roma", "  ", "Indicare il nome dell'Ordine."),
     ("milano", "Un altro", "Esiste già un Ordine con codice «milano»."),
+    ("roma", "O" * 197, "al massimo 196 caratteri"),
 ])
 def test_bad_order_is_refused(testapp, order, operator, dbtx, audited, slug, name, message):
     login(testapp, operator)
@@ -248,6 +249,7 @@ def test_existing_user_becomes_administrator_without_a_new_account(testapp, orde
 @pytest.mark.parametrize("email_address, full_name, message", [
     ("non-una-email", "Mario Rossi", "Indirizzo email non valido."),
     ("nuovo@ordine.it", "", "Indicare nome e cognome dell'amministratore."),
+    ("nuovo@ordine.it", "M" * 201, "Il nome può avere al massimo 200 caratteri."),
     ("admin@ordine-milano.it", "", "admin@ordine-milano.it è già amministratore di questo Ordine."),
 ])
 def test_bad_administrator_is_refused_and_nothing_is_written(testapp, order, operator, dbtx, smtp_server, audited,
