@@ -13,7 +13,7 @@ from occ_core.agenda.hooks import DEADLINES, VIEW
 from occ_core.agenda.models import Event
 from occ_core.agenda.services import rome_moment
 from occ_core.agenda.views import TEMPLATES
-from occ_core.agenda.views.calendar import display
+from occ_core.agenda.views.calendar import display, own_only, visible_filters
 from occ_core.clock import today
 from occ_core.db import read_named_order
 from occ_core.deadlines.catalogue import WHO
@@ -35,7 +35,8 @@ _WIDGET_COUNTS = (select(_TODAYS_EVENTS.scalar_subquery(), _DEADLINE_COUNTS.c.la
 @view_config(route_name="agenda_alerts", renderer=TEMPLATES + "alerts.pt", permission=VIEW)
 def alerts(request):
     now, db = today(), request.dbsession
-    todays = [event for event in events_between(db, now, now + timedelta(days=1)) if event.cancelled_at is None]
+    todays = [event for event in events_between(db, now, now + timedelta(days=1), visible_filters(request),
+                                                 request.identity) if event.cancelled_at is None]
     with_deadlines = request.has_permission(DEADLINES)
     window = window_days(request.tenant)
     return {
@@ -54,6 +55,9 @@ def widget(request) -> Widget:
     events, late, soon = read_named_order(db, _WIDGET_COUNTS, {
         "start": rome_moment(now, time(0)), "end": rome_moment(now + timedelta(days=1), time(0)),
         **alert_parameters(request.tenant.id, now, window)}).one()
+    if own_only(request):
+        events = sum(event.cancelled_at is None for event in events_between(
+            db, now, now + timedelta(days=1), visible_filters(request), request.identity))
     items = [Markup("<p class='mb-1'>Appuntamenti di oggi: <strong>{}</strong></p>").format(events)]
     if request.has_permission(DEADLINES):
         items += [Markup("<p class='mb-1'>Scadenze nei prossimi {} giorni: <strong>{}</strong></p>").format(window, soon),

@@ -27,6 +27,16 @@ NEXT_ON_SUMMARY = 3
 DOSSIERS = "dossier:dossier:view"
 
 
+def own_only(request) -> bool:
+    """Whether the user sees only the appointments he takes part in: who may not see the Order's dossiers (a
+    gestore, say) must not read their debtors and creditors in the Order's agenda either."""
+    return not request.has_permission(DOSSIERS)
+
+
+def visible_filters(request, filters: calendar.Filters = calendar.Filters()) -> calendar.Filters:
+    return replace(filters, mine=True) if own_only(request) else filters
+
+
 def display(request, events) -> dict:
     """What the templates need to show appointments: rooms, dossier numbers, gestori, links."""
     db = request.dbsession
@@ -53,7 +63,7 @@ def agenda(request):
     view = request.GET.get("view", "")
     view_period = calendar.period(view if view in calendar.VIEWS else "mese",
                                   calendar.parse_anchor(request.GET.get("date", ""), now))
-    filters = calendar.Filters.from_params(request.GET)
+    filters = visible_filters(request, calendar.Filters.from_params(request.GET))
     # A dossier that is not the Order's (or no longer exists) names nothing: ignored, as the other filters are.
     dossier_reference = references(request.dbsession, {filters.dossier}).get(filters.dossier)
     if dossier_reference is None:

@@ -9,11 +9,12 @@ from sqlalchemy.orm import selectinload
 
 from occ_core.agenda import ics, services
 from occ_core.agenda.calendar import parse_anchor
+from occ_core.agenda.feeds import linked_gestori
 from occ_core.agenda.hooks import MANAGE, VIEW
 from occ_core.agenda.models import Event
 from occ_core.agenda.rooms import describe_hours, rooms_of
 from occ_core.agenda.views import TEMPLATES
-from occ_core.agenda.views.calendar import display
+from occ_core.agenda.views.calendar import display, own_only
 from occ_core.clock import ROME, today
 from occ_core.dossiers.fields import InvalidData
 from occ_core.dossiers.models import Dossier
@@ -45,9 +46,15 @@ def event_from_url(request) -> Event:
     raw = (request.matchdict or {}).get("id", "")
     event = request.dbsession.scalar(select(Event).options(selectinload(Event.participants))
                                      .where(Event.id == int(raw))) if raw.isdecimal() else None
-    if event is None:
+    if event is None or (own_only(request) and not takes_part(request, event)):
         raise HTTPNotFound()
     return event
+
+
+def takes_part(request, event: Event) -> bool:
+    user = request.identity
+    return (any(participant.user_id == user.id for participant in event.participants)
+            or event.gestore_id in linked_gestori(request.dbsession, user.email))
 
 
 def _form(request, event: Event | None, values: dict, dossier: Dossier | None, errors=None, problem=None) -> dict:

@@ -200,11 +200,23 @@ def test_the_alerts_page_and_the_dashboard(testapp, dbtx, case, fix):
     assert "Relazione imminente" in soon and "Relazione lontana" not in soon
     widget = texts(testapp.get("/milano/"), "agenda-widget")
     assert widget == "Appuntamenti di oggi: 1 Scadenze nei prossimi 7 giorni: 1 Scadenze superate: 1"
-    # The gestore role sees the agenda but not the deadlines.
+    # The gestore role sees neither the deadlines nor the appointments he takes no part in: they name debtors and
+    # creditors of dossiers he may not see.
+    own = fix(title="Con il gestore", start_day=now.isoformat(), room_id="", place="Studio", start_time="00:00",
+              end_time="23:59", users=[str(case.users["gestore"])], parties=[], gestore_id="")
+    other = fix(title="Altrui", start_day=now.isoformat(), room_id="", place="Studio", start_time="00:00",
+                end_time="23:59", users=[], parties=[case.debtor_key], gestore_id="")
     testapp.reset()
     login(testapp, "gestore@milano.it")
     page = testapp.get("/milano/agenda/alerts")
-    assert page.html.find(id="overdue") is None and "Oggi in tribunale" in texts(page, "today")
+    assert page.html.find(id="overdue") is None
+    assert "Con il gestore" in texts(page, "today") and "Oggi in tribunale" not in texts(page, "today")
+    assert texts(testapp.get("/milano/"), "agenda-widget") == "Appuntamenti di oggi: 1"
+    calendar = testapp.get("/milano/agenda", {"view": "giorno", "date": now.isoformat()}).text
+    assert "Con il gestore" in calendar and "Altrui" not in calendar and "Oggi in tribunale" not in calendar
+    testapp.get(f"/milano/agenda/events/{own}", status=200)
+    for url in (f"/milano/agenda/events/{other}", f"/milano/agenda/events/{other}.ics"):
+        testapp.get(url, status=404)
 
 
 def test_rooms_are_managed_in_the_settings(testapp, dbtx, case, fix):
@@ -280,7 +292,7 @@ def test_who_may_change_the_agenda(testapp, dbtx, case, fix, method, url):
 
 
 def test_the_agenda_needs_its_view_permission(testapp, case, fix):
-    event_id = fix()
+    event_id = fix(users=[str(case.users["gestore"])])
     assert testapp.get("/milano/agenda", status=302).location.startswith("http://127.0.0.1:6543/login")
     testapp.get(f"/milano/agenda/events/{event_id}.ics", status=302)
     login(testapp, "gestore@milano.it")
