@@ -23,7 +23,8 @@ from occ_core.web.forms import parse_date
 MAX_TEXT = 100
 MAX_WORDS = 8
 # "42", "0000042" or "2026-0000042" (also with "/"): a protocol number typed in the search box.
-NUMBER = re.compile(r"(?:(\d{4})\s*[-/]\s*)?(\d{1,10})")
+# "42", "2026-0000042", or as the list and the segnatura write it, "PROT 2026-0000042" (the register's code).
+NUMBER = re.compile(r"(?:[A-Za-z][A-Za-z0-9_.-]{0,19}\s+(?=\d{4}\s*[-/]))?(?:(\d{4})\s*[-/]\s*)?(\d{1,10})")
 ANNULLED = {"si": "Solo annullate", "no": "Solo non annullate"}
 DATES = {"date_from": "Registrate dal", "date_to": "Registrate fino al"}
 
