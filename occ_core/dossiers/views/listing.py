@@ -87,13 +87,10 @@ SORTING_COLUMNS = {"number": ("-number", "number"), "filed": ("-filed", "filed")
 
 def _column_sorting(request, filters: listing.DossierFilters, sort: str) -> dict[str, tuple[str, str | None]]:
     """Per sorting column: the address of the list sorted by it, and its aria-sort when the list is."""
-    result = {}
-    for column, (first, reverse) in SORTING_COLUMNS.items():
-        current = sort in (first, reverse)
-        descending = listing.SORTS[sort][1][0][1]
-        result[column] = (_list_url(request, {**filters.params(), "sort": reverse if sort == first else first}),
-                          ("descending" if descending else "ascending") if current else None)
-    return result
+    direction = "descending" if listing.SORTS[sort][1][0][1] else "ascending"
+    return {column: (_list_url(request, {**filters.params(), "sort": reverse if sort == first else first}),
+                     direction if sort in (first, reverse) else None)
+            for column, (first, reverse) in SORTING_COLUMNS.items()}
 
 
 def _page_values(request, params, **extra) -> dict:
