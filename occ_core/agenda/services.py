@@ -360,12 +360,24 @@ def _tell_dossiers(env, event: Event, previous_dossier: Dossier | None, previous
                                   name=event.kind, on=on, ref=f"event:{event.id}")
 
 
+def _same_version(db, event: Event, seen: str) -> None:
+    """The form was filled in on the version that is still stored: two people editing the same appointment do
+    not overwrite each other unawares. The row is locked until commit, so a second save waits and sees the first."""
+    current = db.scalar(select(Event.sequence).where(Event.id == event.id).with_for_update())
+    if seen != str(current):
+        raise UserError(f"Nel frattempo l'appuntamento è stato modificato da altri (ora è alla versione {current + 1}): "
+                        "le sue modifiche non sono state salvate. Riapra l'appuntamento per vedere la versione "
+                        "attuale e ripeta le modifiche.")
+
+
 def save_event(env, data: Mapping, event: Event | None = None) -> Event:
     """Create (``event`` None) or change an appointment from its form's ``data`` (text values, plus the
     lists ``users`` and ``parties``); raises ``InvalidData`` or ``Conflict`` and then writes nothing."""
     db = env.dbsession
     if event is not None and event.cancelled_at is not None:
         raise UserError("L'appuntamento è annullato: non si può più modificare.")
+    if event is not None and data.get("sequence"):
+        _same_version(db, event, data["sequence"])
     draft = read_event(db, data, event)
     conflict = conflict_of(db, draft, event.id if event is not None else None)
     if conflict:
@@ -431,6 +443,7 @@ def form_values(event: Event, dossier: Dossier | None) -> dict:
         "users": [str(p.user_id) for p in event.participants if p.kind == "utente"],
         "parties": [parties[participant_key(p)] for p in event.participants if participant_key(p) in parties],
         "guests": "\n".join(f"{p.name}, {p.email}" for p in event.participants if p.kind == "ospite"),
+        "sequence": str(event.sequence),
     }
 
 

@@ -91,6 +91,7 @@ def _form(request, event: Event | None, values: dict, dossier: Dossier | None, e
 def _posted(request) -> dict:
     data = {name: posted(request, name) for name in F}
     data["users"], data["parties"] = posted_all(request, "users"), posted_all(request, "parties")
+    data["sequence"] = posted(request, "sequence")
     return data
 
 

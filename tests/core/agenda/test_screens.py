@@ -173,6 +173,25 @@ def test_editing_and_cancelling_from_the_page(testapp, dbtx, case, fix):
         assert db.get(Event, event_id).sequence == 2
 
 
+def test_two_editors_do_not_overwrite_each_other(testapp, dbtx, case, fix):
+    event_id = fix()
+    login(testapp, "segreteria@milano.it")
+    url = f"/milano/agenda/events/{event_id}/edit"
+    first, second = testapp.get(url).forms["event-form"], testapp.get(url).forms["event-form"]
+    first["title"] = "Incontro spostato"
+    first.submit(status=302)
+    second["title"] = "Incontro con il legale"
+    page = second.submit(status=400)
+    assert "modificato da altri (ora è alla versione 2)" in texts(page, "conflict")
+    assert page.forms["event-form"]["title"].value == "Incontro con il legale"  # what was typed is kept
+    with dbtx(case.tenant) as db:
+        assert (db.get(Event, event_id).title, db.get(Event, event_id).sequence) == ("Incontro spostato", 1)
+    # Reopened on the current version, the change goes through.
+    again = testapp.get(url).forms["event-form"]
+    again["title"] = "Incontro con il legale"
+    again.submit(status=302)
+
+
 def test_the_summary_shows_the_next_appointments(testapp, case, fix):
     monday = today() + timedelta(days=7 - today().weekday())
     fix(title="Prossimo incontro", start_day=monday.isoformat())
