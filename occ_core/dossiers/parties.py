@@ -422,8 +422,11 @@ def _subtotals(creditors, key, labels: dict | None = None) -> list[Subtotal]:
         groups.setdefault(key(creditor), []).append(creditor.amount_claimed or Decimal("0"))
     labels = labels or {}
     order = [name for name in labels if name in groups] + sorted(set(groups) - set(labels))
-    return [Subtotal(name, labels.get(name, name), len(groups[name]), sum(groups[name], Decimal("0")))
+    return [Subtotal(name, labels.get(name, name), len(groups[name]), sum(groups[name], CENTS))
             for name in order]
+
+
+CENTS = Decimal("0.00")
 
 
 def creditor_totals(dossier: Dossier) -> CreditorTotals:
@@ -431,7 +434,8 @@ def creditor_totals(dossier: Dossier) -> CreditorTotals:
     excluded = [c for c in creditors if c.excluded_from_vote]
 
     def amount(rows) -> Decimal:
-        return sum((c.amount_claimed or Decimal("0") for c in rows), Decimal("0"))
+        # From 0.00: with no creditor the figure keeps its cents ("0.00"), as the API declares amounts.
+        return sum((c.amount_claimed or CENTS for c in rows), CENTS)
 
     return CreditorTotals(
         total=amount(creditors), count=len(creditors),

@@ -80,6 +80,14 @@ def test_read_one_dossier_with_its_parties(testapp, dbtx, order, register):
     with dbtx(order) as db:
         entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "dossier.viewed")).one()
         assert entry.details == {"page": "api"}
+    empty = testapp.post_json(PATH, {"procedure": "ristrutturazione_consumatore", "debtor_category": "consumatore",
+                                     "filed_on": "2025-03-10", "debtor": {"person_kind": "fisica", "last_name": "Neri",
+                                                                          "first_name": "Ugo"}},
+                              headers=bearer(testapp, "segreteria@milano.it"), status=201).json
+    totals = testapp.get(f"{PATH}/{empty['id']}", headers=bearer(testapp, "consultazione@milano.it")).json[
+        "creditor_totals"]
+    # No creditor: the amounts keep the declared form, cents included.
+    assert (totals["total"], totals["secured"], totals["excluded_from_vote"]) == ("0.00", "0.00", "0.00")
 
 
 def test_tokens_permissions_and_tenancy(testapp, dbtx, pm, register):
