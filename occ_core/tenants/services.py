@@ -70,6 +70,13 @@ def add_contract(db, pm, tenant: Tenant, module: str, valid_from: date, valid_un
         raise UserError("Indicare la data di inizio del contratto.")
     if valid_until is not None and valid_until < valid_from:
         raise UserError("La data di fine del contratto precede quella di inizio.")
+    for other in contracts_of(db, tenant):
+        # Two contracts for one module over the same days would make its end date ambiguous.
+        if other.module == module and other.valid_from <= (valid_until or date.max) \
+                and valid_from <= (other.valid_until or date.max):
+            until = f" al {other.valid_until:%d/%m/%Y}" if other.valid_until else ", senza scadenza"
+            raise UserError(f"Il modulo «{module}» ha già un contratto dal {other.valid_from:%d/%m/%Y}{until}, che "
+                            "copre parte di questo periodo: chiuda quello o scelga date che non si sovrappongano.")
     contract = Contract(tenant_id=tenant.id, module=module, valid_from=valid_from,
                         valid_until=valid_until, notes=notes or "")
     db.add(contract)

@@ -147,6 +147,20 @@ def test_bad_contract_dates_are_refused(testapp, order, operator, dbtx, audited,
     assert audited("contract.added") == []
 
 
+def test_contracts_of_one_module_do_not_overlap(testapp, order, operator, dbtx):
+    login(testapp, operator)
+    for valid_from, valid_until, status in (("2024-01-01", "2024-12-31", 302), ("2024-12-31", "", 400),
+                                            ("2023-06-01", "2024-01-01", 400), ("2025-01-01", "", 302),
+                                            ("2026-01-01", "2026-12-31", 400)):
+        form = admin_page(testapp).forms["add-contract"]
+        form["module"], form["valid_from"], form["valid_until"] = "prova", valid_from, valid_until
+        page = form.submit(status=status)
+        if status == 400:
+            assert "ha già un contratto dal" in unescape(page.text)
+    assert [(start, end) for _module, start, end, _notes in contracts(dbtx, order)] == [
+        (date(2024, 1, 1), date(2024, 12, 31)), (date(2025, 1, 1), None)]
+
+
 def test_unknown_module_is_refused(testapp, order, operator, dbtx):
     login(testapp, operator)
     page = admin_page(testapp)

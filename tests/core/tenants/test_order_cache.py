@@ -149,7 +149,7 @@ def test_every_change_of_the_configuration_restamps_its_order_and_nothing_else_d
     assert restamps(lambda db, t: db.execute(update(RoleGrant).values(granted=True)))
     assert restamps(lambda db, t: setattr(role_by_code(db, t, "segreteria"), "name", "Segreteria OCC"))
     assert restamps(lambda db, t: tenants.set_module_enabled(db, pm, t, "prova", False))
-    assert restamps(lambda db, t: tenants.add_contract(db, pm, t, "prova", date(2030, 1, 1), None))
+    assert restamps(lambda db, t: tenants.add_contract(db, pm, t, "prova", date(2019, 1, 1), date(2019, 12, 31)))
     assert restamps(lambda db, t: make_user(db, "nuovo@ordine-torino.it", t, "consultazione"))
     assert restamps(lambda db, t: setattr(t, "pec", "occ@pec.ordine-torino.it"))
     # The Order's work that is not its configuration leaves the cache alone, and so do its pages.
