@@ -135,7 +135,8 @@ def test_create_and_edit_with_audit_history(testapp, dbtx, order):
     assert "Crediti formativi 2025 : 12,5 → 14" in history
     with dbtx() as db:
         entries = db.scalars(select(AuditEntry).where(AuditEntry.object_type == "Registrant",
-                                                      AuditEntry.object_id == str(new_id))).all()
+                                                      AuditEntry.object_id == str(new_id))
+                             .order_by(AuditEntry.id)).all()
         assert [entry.action for entry in entries] == ["registry_registrants.created", "registry_registrants.updated"]
         assert all(entry.user_id is not None for entry in entries)
 
