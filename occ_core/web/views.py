@@ -47,13 +47,18 @@ def forbidden(request):
         return HTTPFound(request.route_url("login", _query={"next": request.path_qs}))
     if is_outsider(request):
         return notfound(request)
-    request.response.status = 403
+    return _error(request, 403, "Accesso non consentito.", "Accesso non consentito",
+                  "Il suo profilo non ha i permessi per questa pagina. Se le servono, li chieda "
+                  "all'amministratore dell'Ordine.")
+
+
+def _error(request, status: int, api_message: str, title: str, message: str) -> dict:
+    """An error answered as JSON to the API's clients, as a page of the layout to everyone else."""
+    request.response.status = status
     if "/api/v1/" in request.path:
         request.override_renderer = "json"
-        return {"error": "Accesso non consentito."}
-    return {"page_title": "Accesso non consentito",
-            "message": "Il suo profilo non ha i permessi per questa pagina. Se le servono, li chieda "
-                       "all'amministratore dell'Ordine."}
+        return {"error": api_message}
+    return {"page_title": title, "message": message}
 
 
 def is_outsider(request) -> bool:
@@ -66,24 +71,18 @@ def notfound(request):
     if is_outsider(request):
         # To a non-member an Order's missing or forbidden pages look alike: not even its name is shown.
         request.tenant = None
-    request.response.status = 404
-    if "/api/v1/" in request.path:
-        request.override_renderer = "json"
-        return {"error": "Risorsa non trovata."}
-    return {"page_title": "Pagina non trovata", "message": "La pagina richiesta non esiste o non è disponibile."}
+    return _error(request, 404, "Risorsa non trovata.", "Pagina non trovata",
+                  "La pagina richiesta non esiste o non è disponibile.")
 
 
 @view_config(context=BadCSRFToken, renderer="occ_core:web/templates/error.pt")
 def stale_form(request):
     """A form sent without its token, or with one of an expired session (the page stayed open through a
     logout): nothing done, and said in words the user can act on."""
-    request.response.status = 400
-    if "/api/v1/" in request.path:
-        request.override_renderer = "json"
-        return {"error": "Richiesta senza il token di sicurezza del modulo: nessuna modifica salvata."}
-    return {"page_title": "Modulo scaduto",
-            "message": "Il modulo non è stato accettato: la pagina era stata aperta prima dell'ultimo accesso o "
-                       "è scaduta. Non è stato salvato nulla: torni alla pagina, la ricarichi e ripeta l'operazione."}
+    return _error(request, 400, "Richiesta senza il token di sicurezza del modulo: nessuna modifica salvata.",
+                  "Modulo scaduto", "Il modulo non è stato accettato: la pagina era stata aperta prima dell'ultimo "
+                  "accesso o è scaduta. Non è stato salvato nulla: torni alla pagina, la ricarichi e ripeta "
+                  "l'operazione.")
 
 
 def includeme(config):
